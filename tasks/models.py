@@ -1,0 +1,122 @@
+"""Records passed between stages.
+
+Stages exchange pandas DataFrames for row sets (articles, decisions) and these small frozen
+dataclasses for the digest itself. The column lists below are the contract: a stage may add
+columns, never rename these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+# Columns of the `articles` table / DataFrame produced by tasks.parse.
+ARTICLE_COLUMNS = (
+    "article_id",  # stable id: hash of the guid (else link); same item -> same id on every run
+    "fetch_id",  # raw_fetches row it was parsed from
+    "feed_perspective",  # perspective id of the feed that returned it (NOT the outlet's side)
+    "language",
+    "region",
+    "feed_position",  # 0-based order in the feed
+    "guid",
+    "link",
+    "title",  # headline without the " - Source" suffix
+    "raw_title",  # item title as served
+    "description",  # plain text
+    "source_name",  # <source> text
+    "source_url",  # <source url="..."> attribute, if any
+    "source_domain",  # host of source_url without "www.", lower case; None when absent
+    "published_at",  # tz-aware UTC timestamp, None when the feed had none
+)
+
+# Columns of a dedupe decision (one row per article dropped as a duplicate).
+DUPLICATE_COLUMNS = ("article_id", "kept_article_id", "method", "score")
+
+# Columns of a classification (one row per article).
+CLASSIFICATION_COLUMNS = (
+    "article_id",
+    "country",  # ISO-3166 alpha-2 of the outlet, None when unknown
+    "outlet_kind",  # outlet | aggregator | platform | unknown
+    "outlet_name",  # canonical registry name, None when not in the registry
+    "method",  # domain | name | cctld | llm | none
+    "confidence",  # 0..1
+    "evidence",  # human-readable reason
+    "perspective",  # topic side id, or "international" / "unknown"
+)
+
+UNKNOWN = "unknown"  # no country could be established (aggregators, unlisted outlets)
+INTERNATIONAL = "international"  # a known country that is on no side of the topic
+
+
+@dataclass(frozen=True)
+class OutletClassification:
+    """What we know about one outlet, and why."""
+
+    country: str | None
+    kind: str  # outlet | aggregator | platform | unknown
+    method: str  # domain | name | cctld | llm | none
+    confidence: float
+    evidence: str
+    outlet_name: str | None = None
+    ownership: str | None = None  # state | public | private | unknown
+
+
+@dataclass(frozen=True)
+class DigestArticle:
+    """A selected article as the summarizer and the page see it."""
+
+    number: int  # 1-based position in the page's Sources list; citations refer to it
+    article_id: str
+    side: str  # perspective id, or "international"
+    title: str
+    link: str
+    source_name: str
+    published_at: dt.datetime | None
+    language: str
+    region: str
+    country: str | None = None
+    source_domain: str | None = None
+    description: str = ""
+
+    @property
+    def locale(self) -> str:
+        return f"{self.language}-{self.region}"
+
+
+@dataclass(frozen=True)
+class DigestInput:
+    topic_id: str
+    topic_name: str
+    logical_date: dt.date
+    sides: tuple[tuple[str, str], ...]  # (perspective id, display name) in config order
+    articles: tuple[DigestArticle, ...]
+
+    def side_articles(self, side: str) -> tuple[DigestArticle, ...]:
+        return tuple(a for a in self.articles if a.side == side)
+
+
+@dataclass(frozen=True)
+class Bullet:
+    text: str
+    citations: tuple[int, ...] = ()  # DigestArticle.number values
+
+
+@dataclass(frozen=True)
+class DigestSummary:
+    summarizer: str  # "extractive" or "llm:<model>"
+    highlights: tuple[Bullet, ...]
+    sides: Mapping[str, tuple[Bullet, ...]]  # perspective id -> bullets
+    differences: tuple[Bullet, ...] = ()
+    off_topic: tuple[int, ...] = ()  # article numbers judged off-topic, left off the page
+    note: str | None = None  # e.g. why an LLM answer was rejected and we fell back
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+
+class Summarizer(Protocol):
+    """Turns the selected articles of one digest into a summary. Must not touch storage."""
+
+    name: str
+
+    def summarize(self, digest: DigestInput) -> DigestSummary: ...
