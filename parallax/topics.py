@@ -77,13 +77,17 @@ class Topic(_Frozen):
         for p in self.perspectives:
             for country in p.countries:
                 if country in owners:
-                    raise ValueError(f"country {country} is on two sides: {owners[country]}, {p.id}")
+                    raise ValueError(
+                        f"country {country} is on two sides: {owners[country]}, {p.id}"
+                    )
                 owners[country] = p.id
         return self
 
     @property
     def side_quota(self) -> int:
-        return self.settings.per_side_quota or max(1, self.settings.max_articles // len(self.perspectives))
+        return self.settings.per_side_quota or max(
+            1, self.settings.max_articles // len(self.perspectives)
+        )
 
     def perspective(self, perspective_id: str) -> Perspective:
         for p in self.perspectives:
@@ -138,7 +142,9 @@ def parse_topics(raw: dict, source: str = "<topics>") -> TopicsConfig:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{source}: {where}: {first['msg']} ({exc.error_count()} error(s))") from exc
+        raise ConfigError(
+            f"{source}: {where}: {first['msg']} ({exc.error_count()} error(s))"
+        ) from exc
 
 
 def load_topics(path: Path) -> TopicsConfig:

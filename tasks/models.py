@@ -40,6 +40,7 @@ CLASSIFICATION_COLUMNS = (
     "country",  # ISO-3166 alpha-2 of the outlet, None when unknown
     "outlet_kind",  # outlet | aggregator | platform | unknown
     "outlet_name",  # canonical registry name, None when not in the registry
+    "ownership",  # state | public | private | unknown, None when not in the registry
     "method",  # domain | name | cctld | llm | none
     "confidence",  # 0..1
     "evidence",  # human-readable reason
@@ -79,6 +80,7 @@ class DigestArticle:
     country: str | None = None
     source_domain: str | None = None
     description: str = ""
+    ownership: str | None = None
 
     @property
     def locale(self) -> str:

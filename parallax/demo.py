@@ -1,0 +1,89 @@
+"""A local stand-in for Google News that serves the bundled sample feeds (demo and tests).
+
+It answers ``/rss/search?q=...`` on 127.0.0.1 with ``samples/feeds/<topic>/<perspective>.xml``
+for the configured feed whose query matches once date operators are stripped, so the demo runs
+the real fetch path (HTTP, raw storage, retries) without a network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import re
+import threading
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import parse_qs, urlsplit
+
+from parallax.settings import PROJECT_ROOT
+from parallax.topics import load_topics
+
+SAMPLE_DATE = dt.date(2026, 1, 15)  # the day the sample headlines are written for
+SAMPLE_FEEDS = PROJECT_ROOT / "samples" / "feeds"
+_DATE_OPERATOR = re.compile(r"\b(?:after|before):\d{4}-\d{2}-\d{2}|\bwhen:\d+[dh]\b")
+_EMPTY_FEED = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+    b"<title>Google News</title><description>no results</description></channel></rss>\n"
+)
+
+
+def strip_date_operators(query: str) -> str:
+    return " ".join(_DATE_OPERATOR.sub(" ", query).split())
+
+
+class SampleFeedServer:
+    """``with SampleFeedServer(topics_file) as server: server.base_url``"""
+
+    def __init__(self, topics_file: Path, feeds_dir: Path = SAMPLE_FEEDS) -> None:
+        config = load_topics(topics_file)
+        self.routes: dict[str, Path] = {}
+        for topic in config.topics:
+            for feed in topic.feeds:
+                path = feeds_dir / topic.id / f"{feed.perspective}.xml"
+                if path.exists():
+                    self.routes[strip_date_operators(feed.query)] = path
+        self.topics = sorted({p.parent.name for p in self.routes.values()})
+        self.requests: list[str] = []
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def _handler(self) -> type[http.server.BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:  # quiet
+                pass
+
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                server.requests.append(self.path)
+                if url.path != "/rss/search":
+                    self.send_error(404)
+                    return
+                query = parse_qs(url.query).get("q", [""])[0]
+                path = server.routes.get(strip_date_operators(query))
+                body = path.read_bytes() if path else _EMPTY_FEED
+                self.send_response(200)
+                self.send_header("Content-Type", "application/xml; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
+
+    def __enter__(self) -> SampleFeedServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()

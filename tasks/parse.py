@@ -1,0 +1,159 @@
+"""Parse: stored raw feed bodies -> rows of the `articles` table (feedparser)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import duckdb
+import feedparser
+import pandas as pd
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from tasks import storage
+from tasks.models import ARTICLE_COLUMNS
+from tasks.runs import RunRef, stage
+
+_SPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_to_text(fragment: str) -> str:
+    extractor = _TextExtractor()
+    extractor.feed(fragment or "")
+    extractor.close()
+    return clean_text(" ".join(extractor.parts))
+
+
+def clean_text(value: str | None) -> str:
+    """One line of plain text: entities decoded, control characters and runs of space removed."""
+    return _SPACE.sub(" ", _CONTROL.sub(" ", html.unescape(value or ""))).strip()
+
+
+def split_title(raw_title: str, source_name: str | None) -> str:
+    """Headline without Google News' " - Source" suffix."""
+    title = clean_text(raw_title)
+    if source_name:
+        suffix = f" - {clean_text(source_name)}"
+        if title.endswith(suffix) and len(title) > len(suffix):
+            return title[: -len(suffix)].rstrip()
+    return title
+
+
+def publisher_domain(source_url: str | None) -> str | None:
+    """Host of the <source url="..."> attribute, lower case, without "www."."""
+    if not source_url:
+        return None
+    try:
+        host = urlsplit(source_url.strip()).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    host = host.lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+def article_id(perspective: str, feed_index: int, key: str) -> str:
+    """Stable id of an item within one feed of a topic-day."""
+    return hashlib.sha1(f"{perspective}:{feed_index}|{key}".encode()).hexdigest()[:16]
+
+
+def _published(entry: feedparser.FeedParserDict) -> pd.Timestamp | None:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not parsed:
+        return None
+    return pd.Timestamp(dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.UTC))
+
+
+def parse_feed(
+    body: bytes, *, fetch_id: str, perspective: str, feed_index: int, language: str, region: str
+) -> pd.DataFrame:
+    """Items of one feed document as article rows (columns: ARTICLE_COLUMNS)."""
+    parsed = feedparser.parse(body)
+    rows = []
+    seen: dict[str, int] = {}
+    for position, entry in enumerate(parsed.entries):
+        source = entry.get("source") or {}
+        source_name = clean_text(source.get("title")) or None
+        source_url = (source.get("href") or "").strip() or None
+        link = (entry.get("link") or "").strip()
+        guid = (entry.get("id") or "").strip() or link
+        key = guid or f"title:{entry.get('title', '')}"
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:  # a feed repeating an item: keep both rows, distinct ids
+            key = f"{key}#{seen[key]}"
+        raw_title = clean_text(entry.get("title"))
+        rows.append(
+            {
+                "article_id": article_id(perspective, feed_index, key),
+                "fetch_id": fetch_id,
+                "feed_perspective": perspective,
+                "language": language,
+                "region": region,
+                "feed_position": position,
+                "guid": guid or None,
+                "link": link or None,
+                "title": split_title(raw_title, source_name),
+                "raw_title": raw_title,
+                "description": html_to_text(entry.get("summary", "")),
+                "source_name": source_name,
+                "source_url": source_url,
+                "source_domain": publisher_domain(source_url),
+                "published_at": _published(entry),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(ARTICLE_COLUMNS))
+    frame["published_at"] = pd.to_datetime(frame["published_at"], utc=True)
+    return frame
+
+
+def usable_fetches(con: duckdb.DuckDBPyConnection, run: RunRef) -> pd.DataFrame:
+    """The last good raw response of each feed of this run."""
+    return con.execute(storage.query("usable_fetches"), [run.run_id]).df()
+
+
+@task(name="parse", cache_policy=NO_CACHE, task_run_name="parse {run.topic}")
+def parse_feeds(run: RunRef, db: Path, locales: dict[int, tuple[str, str]]) -> dict:
+    """Parse this run's stored responses into the day's `articles` rows."""
+    with stage(db, run, "parse") as counts, storage.connect(db) as con:
+        fetches = usable_fetches(con, run)
+        frames = [
+            parse_feed(
+                bytes(f.body),
+                fetch_id=f.fetch_id,
+                perspective=f.perspective,
+                feed_index=int(f.feed_index),
+                language=locales[int(f.feed_index)][0],
+                region=locales[int(f.feed_index)][1],
+            )
+            for f in fetches.itertuples()
+        ]
+        articles = (
+            pd.concat(frames, ignore_index=True)
+            if frames
+            else pd.DataFrame(columns=list(ARTICLE_COLUMNS))
+        )
+        counts.update(
+            feeds=len(frames),
+            articles=len(articles),
+            with_publisher_domain=int(articles["source_domain"].notna().sum()),
+        )
+        storage.replace_day(con, "articles", run.topic, run.logical_date, run.run_id, articles)
+    return counts

@@ -1,0 +1,242 @@
+"""Publish: the Hugo page of a topic-day, written atomically and only when it changed.
+
+The page keeps the old system's layout (front matter keys, Overall Highlights, one section per
+side, numbered Sources with [lang-REGION] tags) so existing readers and the site carry over.
+Every string that came from a feed is escaped for Markdown, HTML and Hugo shortcodes; the front
+matter is written by a YAML library.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import os
+import re
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pandas as pd
+import yaml
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from parallax.topics import Topic
+from tasks import storage
+from tasks.models import Bullet, DigestArticle, DigestInput, DigestSummary
+from tasks.runs import RunRef, stage
+from tasks.summarize import load_digest_input, summary_from_row
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
+_LIST_MARKER = re.compile(r"^(\d+)([.)])")
+
+
+@dataclass(frozen=True)
+class PageCounts:
+    """Articles of the day that are on no side, for the front matter."""
+
+    international: int = 0
+    unknown: int = 0
+
+
+def md_text(value: str) -> str:
+    """Inline Markdown that shows ``value`` literally: no HTML, links, emphasis or shortcodes."""
+    text = html.escape(" ".join(value.split()), quote=False)
+    text = _MD_SPECIAL.sub(r"\\\1", text).replace("{", "&#123;").replace("}", "&#125;")
+    text = _LIST_MARKER.sub(r"\1\\\2", text)
+    return "\\" + text if text[:1] in ("-", "+") else text
+
+
+def safe_url(url: str) -> str | None:
+    """An http(s) URL fit for a Markdown link target, or None."""
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    if scheme not in ("http", "https"):
+        return None
+    return quote(url, safe=":/?&=#%+,;@$'*~._-!")
+
+
+def page_path(content_dir: Path, topic_id: str, day: dt.date) -> Path:
+    return content_dir / topic_id / f"{day.isoformat()}.md"
+
+
+def without_off_topic(
+    digest: DigestInput, summary: DigestSummary
+) -> tuple[DigestInput, DigestSummary]:
+    """Drop articles judged off-topic and renumber the rest, keeping citations pointing right."""
+    if not summary.off_topic:
+        return digest, summary
+    dropped = set(summary.off_topic)
+    kept = [a for a in digest.articles if a.number not in dropped]
+    renumber = {a.number: i for i, a in enumerate(kept, start=1)}
+    articles = tuple(replace(a, number=renumber[a.number]) for a in kept)
+
+    def remap(bullets: tuple[Bullet, ...]) -> tuple[Bullet, ...]:
+        out = []
+        for b in bullets:
+            cites = tuple(renumber[c] for c in b.citations if c in renumber)
+            if cites or not b.citations:
+                out.append(Bullet(b.text, cites))
+        return tuple(out)
+
+    return replace(digest, articles=articles), replace(
+        summary,
+        highlights=remap(summary.highlights),
+        sides={s: remap(b) for s, b in summary.sides.items()},
+        differences=remap(summary.differences),
+    )
+
+
+def render_page(digest: DigestInput, summary: DigestSummary, counts: PageCounts) -> str:
+    digest, summary = without_off_topic(digest, summary)
+    front = _front_matter(digest, summary, counts)
+    body = [
+        _section(
+            "Overall Highlights", summary.highlights, "No articles were available for this period."
+        ),
+        "<!--more-->",
+    ]
+    for side, name in digest.sides:
+        body.append(
+            _section(
+                f"{name} Perspective ({name} Sources)",
+                summary.sides.get(side, ()),
+                f"No {name} sources available for this time period.",
+            )
+        )
+    if summary.differences:
+        body.append(_section("Where They Differ", summary.differences, ""))
+    body.append(_sources(digest.articles))
+    yaml_text = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
+    return f"---\n{yaml_text}---\n\n" + "\n\n".join(body) + "\n"
+
+
+def _front_matter(digest: DigestInput, summary: DigestSummary, counts: PageCounts) -> dict:
+    per_side = {side: len(digest.side_articles(side)) for side, _ in digest.sides}
+    front: dict = {
+        "title": f"{digest.topic_name} News - {digest.logical_date.isoformat()}",
+        "date": f"{digest.logical_date.isoformat()}T00:00:00Z",
+        "topic": digest.topic_id,
+        "topicName": digest.topic_name,
+        "sources": list(dict.fromkeys(a.source_name for a in digest.articles)),
+        "articleCount": len(digest.articles),
+        "perspectives": [{"id": s, "name": n, "count": per_side[s]} for s, n in digest.sides],
+    }
+    front.update({f"{side}Sources": n for side, n in per_side.items()})
+    front.update(
+        {
+            "internationalCount": counts.international,
+            "unknownCount": counts.unknown,
+            "summarizer": summary.summarizer,
+            "articles": [_article_meta(a) for a in digest.articles],
+            "draft": False,
+        }
+    )
+    return front
+
+
+def _article_meta(a: DigestArticle) -> dict:
+    return {
+        "n": a.number,
+        "title": a.title,
+        "link": safe_url(a.link) or "",
+        "source": a.source_name,
+        "side": a.side,
+        "country": a.country,
+        "ownership": a.ownership,
+        "locale": a.locale,
+        "published": a.published_at.date().isoformat() if a.published_at else None,
+    }
+
+
+def _section(heading: str, bullets: tuple[Bullet, ...], empty: str) -> str:
+    lines = [f"- {_bullet(b)}" for b in bullets] or ([f"- {empty}"] if empty else [])
+    return f"## {heading}\n\n" + "\n".join(lines)
+
+
+def _bullet(bullet: Bullet) -> str:
+    cites = " ".join(f"[\\[{n}\\]](#source-{n})" for n in bullet.citations)
+    return f"{md_text(bullet.text)} {cites}".rstrip()
+
+
+def _sources(articles: tuple[DigestArticle, ...]) -> str:
+    lines = [f"This summary is based on {len(articles)} articles from the following sources:", ""]
+    for a in articles:
+        url = safe_url(a.link)
+        title = f"[{md_text(a.title)}]({url})" if url else md_text(a.title)
+        when = (
+            f" ({a.published_at.month}/{a.published_at.day}/{a.published_at.year})"
+            if a.published_at
+            else ""
+        )
+        lines.append(
+            f'{a.number}. <a id="source-{a.number}"></a>[{a.locale}] {title}'
+            f" - {md_text(a.source_name)}{when}"
+        )
+    return "## Sources\n\n" + "\n".join(lines)
+
+
+def write_if_changed(path: Path, content: str) -> bool:
+    """Atomically replace ``path`` with ``content``; False (and no write) when identical."""
+    data = content.encode("utf-8")
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+@task(name="publish", cache_policy=NO_CACHE, task_run_name="publish {run.topic}")
+def publish_day(
+    run: RunRef, db: Path, topic: Topic, content_dir: Path, window: tuple[dt.date, dt.date]
+) -> dict:
+    with stage(db, run, "publish") as counts, storage.connect(db) as con:
+        digest = load_digest_input(con, topic, run.logical_date)
+        summary_rows = storage.load_day(con, "summaries", run.topic, run.logical_date)
+        summary = summary_from_row(summary_rows.iloc[0].to_dict())
+        first, last = window
+        side_counts = dict(
+            con.execute(
+                storage.query("unplaced_counts"), [run.topic, run.logical_date, first, last]
+            ).fetchall()
+        )
+        page = render_page(
+            digest,
+            summary,
+            PageCounts(side_counts.get("international", 0), side_counts.get("unknown", 0)),
+        )
+        path = page_path(content_dir, topic.id, run.logical_date)
+        changed = write_if_changed(path, page)
+        storage.replace_day(
+            con,
+            "digests",
+            run.topic,
+            run.logical_date,
+            run.run_id,
+            pd.DataFrame(
+                [
+                    {
+                        "path": str(path),
+                        "content_sha256": hashlib.sha256(page.encode()).hexdigest(),
+                        "content": page,
+                        "changed": changed,
+                        "article_count": len(digest.articles) - len(summary.off_topic),
+                    }
+                ]
+            ),
+        )
+        counts.update(path=str(path), changed=changed, articles=len(digest.articles))
+    return counts

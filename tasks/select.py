@@ -1,0 +1,102 @@
+"""Select: the articles a page shows, balanced per side, with each side's shortfall recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from parallax.topics import Topic
+from tasks import storage
+from tasks.runs import RunRef, stage
+from tasks.window import within_window
+
+SELECTION_COLUMNS = ("article_id", "side", "number", "rank_in_side")
+SHORTFALL_COLUMNS = ("side", "quota", "available", "selected", "shortfall")
+
+
+@dataclass(frozen=True)
+class SelectionPolicy:
+    sides: tuple[str, ...]
+    max_total: int
+    quota: int
+    top_up: bool
+
+
+def select_articles(
+    candidates: pd.DataFrame, policy: SelectionPolicy
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pick up to ``quota`` newest articles per side, then top up to ``max_total``.
+
+    ``candidates`` holds one row per eligible article: article_id, side, published_at,
+    feed_position. Page numbers run side by side block (config order), newest first.
+    """
+    ordered = candidates[candidates["side"].isin(policy.sides)].sort_values(
+        ["published_at", "feed_position", "article_id"],
+        ascending=[False, True, True],
+        kind="stable",
+    )
+    pools = {
+        side: list(ordered.loc[ordered["side"] == side, "article_id"]) for side in policy.sides
+    }
+    taken = {side: pool[: policy.quota] for side, pool in pools.items()}
+    room = policy.max_total - sum(len(t) for t in taken.values())
+    if policy.top_up:
+        # Fill from the sides with the most left over first, as the old system did.
+        for side in sorted(policy.sides, key=lambda s: (-(len(pools[s]) - len(taken[s])), s)):
+            extra = pools[side][len(taken[side]) : len(taken[side]) + max(room, 0)]
+            taken[side] += extra
+            room -= len(extra)
+    rows, number = [], 0
+    for side in policy.sides:
+        for rank, article_id in enumerate(taken[side], start=1):
+            number += 1
+            rows.append((article_id, side, number, rank))
+    shortfalls = [
+        (
+            side,
+            policy.quota,
+            len(pools[side]),
+            len(taken[side]),
+            max(policy.quota - len(pools[side]), 0),
+        )
+        for side in policy.sides
+    ]
+    return (
+        pd.DataFrame(rows, columns=list(SELECTION_COLUMNS)),
+        pd.DataFrame(shortfalls, columns=list(SHORTFALL_COLUMNS)),
+    )
+
+
+def policy_for(topic: Topic) -> SelectionPolicy:
+    return SelectionPolicy(
+        tuple(p.id for p in topic.perspectives),
+        topic.settings.max_articles,
+        topic.side_quota,
+        topic.settings.top_up,
+    )
+
+
+@task(name="select", cache_policy=NO_CACHE, task_run_name="select {run.topic}")
+def select_day(run: RunRef, db: Path, topic: Topic, window: tuple[dt.date, dt.date]) -> dict:
+    with stage(db, run, "select") as counts, storage.connect(db) as con:
+        candidates = con.execute(
+            storage.query("select_candidates"), [run.topic, run.logical_date]
+        ).df()
+        candidates = candidates[within_window(candidates["published_at"], window)]
+        selections, shortfalls = select_articles(candidates, policy_for(topic))
+        storage.replace_day(con, "selections", run.topic, run.logical_date, run.run_id, selections)
+        storage.replace_day(
+            con, "selection_shortfalls", run.topic, run.logical_date, run.run_id, shortfalls
+        )
+        counts.update(
+            candidates=len(candidates),
+            selected=len(selections),
+            per_side=selections["side"].value_counts().to_dict(),
+            shortfall=dict(zip(shortfalls["side"], shortfalls["shortfall"], strict=True)),
+        )
+    return counts

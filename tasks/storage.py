@@ -1,0 +1,223 @@
+"""The only module that talks to DuckDB.
+
+Connections are short: a stage opens the file, reads or writes one day's rows in a transaction
+and closes it, so an analyst can open the file between runs. Inside one process every access is
+serialised by a lock, because DuckDB rejects concurrent upserts of one table and a shared
+connection cannot be used from two threads (STACK-NOTES). Our writes are small; the lock costs
+nothing measurable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+_LOCK_WAIT_S = 15.0  # how long to wait for another process to release the file
+
+# Tables holding one day's derived rows, replaced as a whole when a day is re-run.
+DAY_TABLES = (
+    "articles",
+    "duplicates",
+    "article_perspectives",
+    "selections",
+    "selection_shortfalls",
+    "summaries",
+    "digests",
+)
+
+_process_lock = threading.RLock()
+
+
+class DatabaseBusyError(RuntimeError):
+    """Another process holds the DuckDB file."""
+
+
+class MigrationError(RuntimeError):
+    pass
+
+
+@contextmanager
+def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the database for one short unit of work (serialised within the process)."""
+    target = str(path)
+    if target != ":memory:":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    with _process_lock:
+        con = _open_with_wait(target, read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def _open_with_wait(target: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + _LOCK_WAIT_S
+    delay = 0.1
+    while True:
+        try:
+            return duckdb.connect(target, read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                if "lock" in str(exc).lower():
+                    raise DatabaseBusyError(
+                        f"{target} is in use by another process ({_holder(exc)}); close it "
+                        "(e.g. an open duckdb shell) or query a copy, then re-run"
+                    ) from exc
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+def _holder(exc: Exception) -> str:
+    match = re.search(r"\(PID (\d+)\)", str(exc))
+    return f"PID {match.group(1)}" if match else "unknown process"
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+# --- migrations -------------------------------------------------------------------------
+
+
+def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, str, Path]]:
+    found = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise MigrationError(f"migration file name must be NNN_name.sql: {path.name}")
+        found.append((int(match.group(1)), path.stem, path))
+    versions = [v for v, _, _ in found]
+    if len(set(versions)) != len(versions):
+        raise MigrationError(f"two migrations share a number in {directory}")
+    return found
+
+
+def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """Apply migrations not yet recorded in schema_migrations; returns the names applied."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+        " name VARCHAR NOT NULL, checksum VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    rows = con.execute("SELECT version, name, checksum FROM schema_migrations").fetchall()
+    applied = {version: (name, checksum) for version, name, checksum in rows}
+    done = []
+    for version, name, path in migration_files(directory):
+        sql = path.read_text(encoding="utf-8")
+        checksum = hashlib.sha256(sql.encode()).hexdigest()
+        if version in applied:
+            if applied[version][1] != checksum:
+                raise MigrationError(
+                    f"migration {name} changed after it was applied; add a new migration instead"
+                )
+            continue
+        with transaction(con):
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?, ?)",
+                [version, name, checksum, utcnow()],
+            )
+        done.append(name)
+    return done
+
+
+@cache
+def query(name: str) -> str:
+    """A named query from sql/queries/<name>.sql."""
+    return (SQL_DIR / "queries" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def replace_day(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    topic: str,
+    day: dt.date,
+    run_id: str,
+    rows: pd.DataFrame,
+) -> int:
+    """Replace one topic-day of a stage table by ``rows`` (the new run's output), atomically.
+
+    A day partition is replaced as a whole, not merged row by row, so rows that a re-run no
+    longer produces disappear too.
+    """
+    if table not in DAY_TABLES:
+        raise ValueError(f"{table} is not a day-partitioned stage table")
+    columns = [
+        c for c in _table_columns(con, table) if c not in ("topic", "logical_date", "run_id")
+    ]
+    missing = [c for c in columns if c not in rows.columns]
+    if missing:
+        raise ValueError(f"rows for {table} lack columns {missing}")
+    frame = rows.loc[:, columns].copy()
+    frame.insert(0, "run_id", run_id)
+    frame.insert(0, "logical_date", day)
+    frame.insert(0, "topic", topic)
+    with transaction(con):
+        con.execute(f"DELETE FROM {table} WHERE topic = ? AND logical_date = ?", [topic, day])
+        if len(frame):
+            con.register("_incoming", frame)
+            try:
+                cols = ", ".join(frame.columns)
+                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
+            finally:
+                con.unregister("_incoming")
+    return len(frame)
+
+
+def load_day(con: duckdb.DuckDBPyConnection, table: str, topic: str, day: dt.date) -> pd.DataFrame:
+    if table not in DAY_TABLES:
+        raise ValueError(f"{table} is not a day-partitioned stage table")
+    return con.execute(
+        f"SELECT * FROM {table} WHERE topic = ? AND logical_date = ?", [topic, day]
+    ).df()
+
+
+def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def insert_row(con: duckdb.DuckDBPyConnection, table: str, row: Mapping[str, Any]) -> None:
+    cols = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    con.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(row.values()))
+
+
+def update_row(
+    con: duckdb.DuckDBPyConnection, table: str, key: Mapping[str, Any], values: Mapping[str, Any]
+) -> None:
+    sets = ", ".join(f"{c} = ?" for c in values)
+    where = " AND ".join(f"{c} = ?" for c in key)
+    con.execute(f"UPDATE {table} SET {sets} WHERE {where}", [*values.values(), *key.values()])

@@ -1,0 +1,181 @@
+"""Summarize: highlights and per-side bullets for the selected articles of a topic-day.
+
+The default summarizer is extractive and deterministic: no network, no key. It ranks headlines
+by how many other selected headlines share their key terms (the stories most of the press is
+on) and quotes them with their outlet. An LLM summarizer implements the same
+``Summarizer`` protocol and is chosen by settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import asdict
+from pathlib import Path
+
+import duckdb
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from parallax.topics import Topic
+from tasks import storage
+from tasks.models import Bullet, DigestArticle, DigestInput, DigestSummary, Summarizer
+from tasks.runs import RunRef, stage
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+# Words that say nothing about which story a headline is about (English and Spanish feeds).
+_STOPWORDS = frozenset(
+    """
+    a about after against al amid an and are as at be been by con de del el en for from has have
+    he his in into is it its la las los more new news not of on or over para por que says say se
+    she su than that the their this to un una was were what when who why will with y
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+MAX_HIGHLIGHTS = 4
+MAX_SIDE_BULLETS = 5
+_SIMILAR_TERMS = 2  # shared key terms for two headlines to count as the same story
+
+
+def key_terms(title: str) -> frozenset[str]:
+    words = (w.casefold().strip("'’-") for w in _WORD.findall(title))
+    return frozenset(w for w in words if len(w) > 2 and w not in _STOPWORDS)
+
+
+class ExtractiveSummarizer:
+    name = "extractive"
+
+    def summarize(self, digest: DigestInput) -> DigestSummary:
+        terms = {a.number: key_terms(a.title) for a in digest.articles}
+        related = {
+            a.number: [
+                b
+                for b in digest.articles
+                if b.number != a.number and len(terms[a.number] & terms[b.number]) >= _SIMILAR_TERMS
+            ]
+            for a in digest.articles
+        }
+        ranked = sorted(digest.articles, key=lambda a: (-len(related[a.number]), a.number))
+        highlights = tuple(
+            self._highlight(a, related[a.number]) for a in _diverse(ranked, terms, MAX_HIGHLIGHTS)
+        )
+        sides = {
+            side: tuple(
+                Bullet(f"{a.source_name}: {a.title}", (a.number,))
+                for a in _diverse([r for r in ranked if r.side == side], terms, MAX_SIDE_BULLETS)
+            )
+            for side, _ in digest.sides
+        }
+        return DigestSummary(self.name, highlights, sides)
+
+    @staticmethod
+    def _highlight(article: DigestArticle, related: list[DigestArticle]) -> Bullet:
+        # Cite corroborating coverage, other sides first: that is what makes it a highlight.
+        others = sorted(related, key=lambda b: (b.side == article.side, b.number))[:2]
+        outlets = list(dict.fromkeys([article.source_name, *(b.source_name for b in others)]))
+        text = f"{article.title} (reported by {_join(outlets)})"
+        return Bullet(text, tuple(sorted({article.number, *(b.number for b in others)})))
+
+
+def _diverse(
+    ranked: list[DigestArticle], terms: dict[int, frozenset[str]], limit: int
+) -> list[DigestArticle]:
+    """The top of ``ranked``, skipping headlines about a story already picked."""
+    picked: list[DigestArticle] = []
+    for article in ranked:
+        if len(picked) == limit:
+            break
+        if all(len(terms[article.number] & terms[p.number]) < _SIMILAR_TERMS for p in picked):
+            picked.append(article)
+    return picked
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def make_summarizer(model: str | None, api_base: str | None = None) -> Summarizer:
+    """The extractive summarizer unless a litellm model is configured."""
+    if not model:
+        return ExtractiveSummarizer()
+    raise NotImplementedError(
+        f"PARALLAX_LLM_MODEL={model!r}: the LLM summarizer is not available in this version; "
+        "unset PARALLAX_LLM_MODEL to use the extractive summarizer"
+    )
+
+
+def load_digest_input(con: duckdb.DuckDBPyConnection, topic: Topic, day: dt.date) -> DigestInput:
+    rows = con.execute(storage.query("digest_articles"), [topic.id, day]).df()
+    articles = tuple(
+        DigestArticle(
+            number=int(r.number),
+            article_id=r.article_id,
+            side=r.side,
+            title=r.title or "",
+            link=r.link or "",
+            source_name=r.source_name or "unknown outlet",
+            published_at=None
+            if r.published_at is None or str(r.published_at) == "NaT"
+            else r.published_at.to_pydatetime(),
+            language=r.language or "en",
+            region=r.region or "US",
+            country=r.country,
+            source_domain=r.source_domain,
+            description=r.description or "",
+            ownership=r.ownership,
+        )
+        for r in rows.itertuples()
+    )
+    return DigestInput(
+        topic.id, topic.name, day, tuple((p.id, p.name) for p in topic.perspectives), articles
+    )
+
+
+def summary_row(summary: DigestSummary) -> dict:
+    bullets = lambda items: [asdict(b) for b in items]  # noqa: E731
+    return {
+        "summarizer": summary.summarizer,
+        "highlights": json.dumps(bullets(summary.highlights), ensure_ascii=False),
+        "sides": json.dumps({s: bullets(b) for s, b in summary.sides.items()}, ensure_ascii=False),
+        "differences": json.dumps(bullets(summary.differences), ensure_ascii=False),
+        "off_topic": json.dumps(list(summary.off_topic)),
+        "note": summary.note,
+    }
+
+
+def summary_from_row(row: dict) -> DigestSummary:
+    load = lambda items: tuple(Bullet(b["text"], tuple(b["citations"])) for b in items)  # noqa: E731
+    return DigestSummary(
+        summarizer=row["summarizer"],
+        highlights=load(json.loads(row["highlights"])),
+        sides={s: load(b) for s, b in json.loads(row["sides"]).items()},
+        differences=load(json.loads(row["differences"])),
+        off_topic=tuple(json.loads(row["off_topic"])),
+        note=row["note"],
+    )
+
+
+@task(name="summarize", cache_policy=NO_CACHE, task_run_name="summarize {run.topic}")
+def summarize_day(run: RunRef, db: Path, topic: Topic, summarizer: Summarizer) -> dict:
+    import pandas as pd
+
+    with stage(db, run, "summarize") as counts:
+        with storage.connect(db) as con:
+            digest = load_digest_input(con, topic, run.logical_date)
+        summary = summarizer.summarize(digest)  # may call a model: no DB connection held
+        with storage.connect(db) as con:
+            storage.replace_day(
+                con,
+                "summaries",
+                run.topic,
+                run.logical_date,
+                run.run_id,
+                pd.DataFrame([summary_row(summary)]),
+            )
+        counts.update(
+            summarizer=summary.summarizer,
+            highlights=len(summary.highlights),
+            bullets={s: len(b) for s, b in summary.sides.items()},
+            note=summary.note,
+        )
+    return counts
