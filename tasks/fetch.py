@@ -114,6 +114,8 @@ def assess_feed(response: FetchResponse) -> FeedAssessment:
     head = response.body.lstrip()[:200].lower()
     if not head:
         return FeedAssessment(False, 0, "empty body", True)
+    if not head.startswith(b"<") and not head.startswith(b"\xef\xbb\xbf<"):
+        return FeedAssessment(False, 0, "not an RSS/Atom document", False)
     if head.startswith((b"<!doctype html", b"<html")):
         return FeedAssessment(False, 0, "HTML page instead of an RSS feed", False)
     parsed = feedparser.parse(response.body)
@@ -176,7 +178,7 @@ def fetch_feed(
     with storage.connect(db) as con:
         storage.insert_row(con, "raw_fetches", row)
     if not assessment.ok and assessment.retryable:
-        raise FeedFetchError(f"{feed.perspective} feed: {assessment.error}")
+        raise FeedFetchError(assessment.error)
     return FetchOutcome(
         feed.perspective,
         feed_index,

@@ -122,7 +122,7 @@ def _front_matter(digest: DigestInput, summary: DigestSummary, counts: PageCount
         "date": f"{digest.logical_date.isoformat()}T00:00:00Z",
         "topic": digest.topic_id,
         "topicName": digest.topic_name,
-        "sources": list(dict.fromkeys(a.source_name for a in digest.articles)),
+        "sources": list(dict.fromkeys(_one_line(a.source_name) for a in digest.articles)),
         "articleCount": len(digest.articles),
         "perspectives": [{"id": s, "name": n, "count": per_side[s]} for s, n in digest.sides],
     }
@@ -139,12 +139,16 @@ def _front_matter(digest: DigestInput, summary: DigestSummary, counts: PageCount
     return front
 
 
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
 def _article_meta(a: DigestArticle) -> dict:
     return {
         "n": a.number,
-        "title": a.title,
+        "title": _one_line(a.title),
         "link": safe_url(a.link) or "",
-        "source": a.source_name,
+        "source": _one_line(a.source_name),
         "side": a.side,
         "country": a.country,
         "ownership": a.ownership,

@@ -1,0 +1,48 @@
+"""Shared fixtures. No test touches the network: feeds come from local HTTP servers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+from parallax.quiet import configure_quiet_env
+
+configure_quiet_env()
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+SHARED_CORPUS = REPO.parent / "shared" / "corpus"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "parallax.duckdb"
+
+
+@pytest.fixture
+def con(db_path: Path) -> Iterator:
+    from tasks import storage
+
+    with storage.connect(db_path) as connection:
+        storage.migrate(connection)
+        yield connection
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect API for every flow test of the session (~10 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def corpus_dir() -> Path:
+    if not (SHARED_CORPUS / "articles.csv").exists():
+        pytest.skip(f"shared corpus not found at {SHARED_CORPUS} (present in CI, not in a clone)")
+    return SHARED_CORPUS

@@ -1,0 +1,143 @@
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tasks.models import Bullet, DigestSummary
+from tasks.publish import (
+    PageCounts,
+    md_text,
+    page_path,
+    render_page,
+    safe_url,
+    write_if_changed,
+)
+from tests.conftest import DATA
+from tests.digests import SAMPLE, article, digest
+
+GOLDEN = DATA / "golden" / "us-china-2026-02-07.md"
+
+SUMMARY = DigestSummary(
+    summarizer="extractive",
+    highlights=(Bullet("Both sides cover the chip export curbs.", (1, 4)),),
+    sides={
+        "us": (Bullet("Associated Press: curbs widen.", (1,)),),
+        "china": (Bullet("Global Times: curbs criticised.", (4,)),),
+    },
+)
+
+
+def _front(page: str) -> dict:
+    _, front, _ = page.split("---\n", 2)
+    return yaml.safe_load(front)
+
+
+def test_page_matches_golden_file():
+    page = render_page(SAMPLE, SUMMARY, PageCounts(international=2, unknown=1))
+    if os.environ.get("PARALLAX_UPDATE_GOLDEN"):
+        GOLDEN.write_text(page, encoding="utf-8")
+    assert page == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_front_matter_has_the_seed_keys_and_counts():
+    front = _front(render_page(SAMPLE, SUMMARY, PageCounts(2, 1)))
+    assert front["title"] == "US vs China News - 2026-02-07"
+    assert front["topic"] == "us-china" and front["topicName"] == "US vs China"
+    assert front["articleCount"] == 6
+    assert front["perspectives"] == [
+        {"id": "us", "name": "United States", "count": 3},
+        {"id": "china", "name": "China", "count": 3},
+    ]
+    assert (front["usSources"], front["chinaSources"]) == (3, 3)
+    assert front["sources"][:2] == ["Associated Press", "The New York Times"]
+    assert (front["internationalCount"], front["unknownCount"]) == (2, 1)
+    assert front["summarizer"] == "extractive" and front["draft"] is False
+    assert front["articles"][3] == {
+        "n": 4,
+        "title": "China urges US to correct chip export curbs",
+        "link": "https://news.example.org/a/4",
+        "source": "Global Times",
+        "side": "china",
+        "country": "CN",
+        "ownership": "state",
+        "locale": "en-US",
+        "published": "2026-02-07",
+    }
+
+
+HOSTILE = [
+    "<script>alert('x')</script>",
+    "**bold** _it_ [link](javascript:alert(1)) ![img](http://x/y.png)",
+    "---\ntitle: pwned\ndraft: true\n---",
+    "{{< youtube abc >}} {{% note %}}",
+    "1. not a list",
+    "- not a bullet",
+    "# not a heading",
+    "a | table | row",
+]
+
+
+@pytest.mark.parametrize("title", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_titles_stay_text(title):
+    d = digest(article(1, "us", title, f"Outlet {title}", "US"))
+    page = render_page(
+        d, DigestSummary("extractive", (), {"us": (Bullet(title, (1,)),)}), PageCounts()
+    )
+    front = _front(page)
+    assert front["draft"] is False and front["articles"][0]["title"] == " ".join(title.split())
+    body = page.split("---\n", 2)[2]
+    assert "<script" not in body and "{{<" not in body and "{{%" not in body
+    assert not re.search(r"(?<!\\)\]\(javascript:", body)  # only escaped, never a link
+    assert "\n# " not in body and "\ndraft: true" not in body
+    for line in body.splitlines():
+        if line.startswith("- "):
+            assert not line.startswith(("- 1. ", "- - ", "- # "))
+
+
+def test_unsafe_links_are_not_linked():
+    assert safe_url("javascript:alert(1)") is None
+    assert safe_url("https://a.example/x y(1)") == "https://a.example/x%20y%281%29"
+    d = digest(article(1, "us", "T", "S", "US", link="javascript:alert(1)"))
+    page = render_page(d, DigestSummary("extractive", (), {}), PageCounts())
+    assert '1. <a id="source-1"></a>[en-US] T - S (2/7/2026)' in page
+
+
+def test_md_text_escapes():
+    assert md_text("a*b_c [d]") == "a\\*b\\_c \\[d\\]"
+    assert md_text("<b>&") == "&lt;b&gt;&amp;"
+
+
+def test_empty_side_gets_the_placeholder():
+    d = digest(article(1, "us", "Only US", "AP", "US"))
+    page = render_page(d, DigestSummary("extractive", (), {"us": (), "china": ()}), PageCounts())
+    assert "- No China sources available for this time period." in page
+
+
+def test_off_topic_articles_are_dropped_and_citations_renumbered():
+    summary = DigestSummary(
+        "llm:test",
+        highlights=(Bullet("h", (2, 5)),),
+        sides={"us": (Bullet("u", (2,)), Bullet("gone", (1,))), "china": (Bullet("c", (5,)),)},
+        off_topic=(1, 4),
+    )
+    page = render_page(SAMPLE, summary, PageCounts())
+    front = _front(page)
+    assert front["articleCount"] == 4
+    assert [a["title"][:5] for a in front["articles"]] == ["Trade", "Penta", "Trade", "Rare "]
+    assert "- h [\\[1\\]](#source-1) [\\[3\\]](#source-3)" in page
+    assert "gone" not in page
+    assert "- c [\\[3\\]](#source-3)" in page
+
+
+def test_atomic_write_skips_identical_content(tmp_path: Path):
+    path = page_path(tmp_path, "us-china", dt.date(2026, 2, 7))
+    assert write_if_changed(path, "one\n") is True
+    mtime = path.stat().st_mtime_ns
+    assert write_if_changed(path, "one\n") is False
+    assert path.stat().st_mtime_ns == mtime
+    assert write_if_changed(path, "two\n") is True
+    assert path.read_text() == "two\n"
+    assert [p.name for p in path.parent.iterdir()] == ["2026-02-07.md"]  # no temp files left

@@ -1,0 +1,67 @@
+import pandas as pd
+import pytest
+
+from tasks.select import SelectionPolicy, select_articles
+
+
+def _candidates(counts: dict[str, int]) -> pd.DataFrame:
+    rows = []
+    for side, n in counts.items():
+        for i in range(n):
+            rows.append(
+                {
+                    "article_id": f"{side}{i:02d}",
+                    "side": side,
+                    "feed_position": i,
+                    "published_at": pd.Timestamp("2026-02-07", tz="UTC") - pd.Timedelta(hours=i),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+POLICY = SelectionPolicy(("us", "china"), max_total=20, quota=10, top_up=True)
+
+
+def test_balanced_when_both_sides_have_enough():
+    sel, short = select_articles(_candidates({"us": 15, "china": 12}), POLICY)
+    assert sel["side"].value_counts().to_dict() == {"us": 10, "china": 10}
+    assert short["shortfall"].tolist() == [0, 0]
+    # Page order: side blocks in config order, newest first, numbered from 1.
+    assert sel["number"].tolist() == list(range(1, 21))
+    assert sel["article_id"].head(3).tolist() == ["us00", "us01", "us02"]
+    assert sel.iloc[10].article_id == "china00"
+
+
+def test_shortfall_recorded_and_topped_up_from_other_side():
+    sel, short = select_articles(_candidates({"us": 4, "china": 30}), POLICY)
+    assert sel["side"].value_counts().to_dict() == {"china": 16, "us": 4}
+    assert short.set_index("side")["shortfall"].to_dict() == {"us": 6, "china": 0}
+    assert short.set_index("side")["available"].to_dict() == {"us": 4, "china": 30}
+
+
+def test_no_top_up_keeps_sides_balanced():
+    policy = SelectionPolicy(("us", "china"), 20, 10, top_up=False)
+    sel, _ = select_articles(_candidates({"us": 4, "china": 30}), policy)
+    assert sel["side"].value_counts().to_dict() == {"china": 10, "us": 4}
+
+
+def test_international_and_unknown_are_never_selected():
+    cands = pd.concat([_candidates({"us": 2}), _candidates({"international": 5, "unknown": 5})])
+    sel, _ = select_articles(cands, POLICY)
+    assert set(sel["side"]) == {"us"}
+
+
+def test_empty_input():
+    sel, short = select_articles(
+        _candidates({}).reindex(columns=["article_id", "side", "feed_position", "published_at"]),
+        POLICY,
+    )
+    assert sel.empty and short["shortfall"].tolist() == [10, 10]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_deterministic_under_row_order(seed):
+    cands = _candidates({"us": 12, "china": 7})
+    expected, _ = select_articles(cands, POLICY)
+    shuffled, _ = select_articles(cands.sample(frac=1, random_state=seed), POLICY)
+    pd.testing.assert_frame_equal(expected, shuffled)

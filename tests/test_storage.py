@@ -1,0 +1,96 @@
+import datetime as dt
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tasks import storage
+
+DAY = dt.date(2026, 2, 7)
+
+
+def _dupes(*ids: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"article_id": list(ids), "kept_article_id": "k", "method": "guid", "score": 1.0}
+    )
+
+
+def test_migrate_is_recorded_and_a_no_op_the_second_time(con):
+    assert storage.migrate(con) == []
+    applied = con.execute("SELECT name FROM schema_migrations ORDER BY version").fetchall()
+    assert applied[0] == ("001_init",)
+
+
+def test_changed_migration_is_refused(tmp_path: Path):
+    mig = tmp_path / "mig"
+    mig.mkdir()
+    (mig / "001_a.sql").write_text("CREATE TABLE t (x INTEGER);")
+    with storage.connect(tmp_path / "db.duckdb") as con:
+        assert storage.migrate(con, mig) == ["001_a"]
+        (mig / "001_a.sql").write_text("CREATE TABLE t (x INTEGER, y INTEGER);")
+        with pytest.raises(storage.MigrationError, match="changed after it was applied"):
+            storage.migrate(con, mig)
+
+
+def test_bad_migration_name_is_refused(tmp_path: Path):
+    (tmp_path / "init.sql").write_text("SELECT 1;")
+    with pytest.raises(storage.MigrationError, match=r"NNN_name\.sql"):
+        storage.migration_files(tmp_path)
+
+
+def test_replace_day_replaces_only_that_day(con):
+    storage.replace_day(con, "duplicates", "t", DAY, "run1", _dupes("a", "b", "c"))
+    storage.replace_day(con, "duplicates", "t", DAY + dt.timedelta(1), "run1", _dupes("z"))
+    storage.replace_day(con, "duplicates", "t", DAY, "run2", _dupes("a"))
+    rows = con.execute(
+        "SELECT logical_date, article_id, run_id FROM duplicates ORDER BY 1"
+    ).fetchall()
+    assert rows == [(DAY, "a", "run2"), (DAY + dt.timedelta(1), "z", "run1")]
+
+
+def test_replace_day_refuses_other_tables_and_missing_columns(con):
+    with pytest.raises(ValueError, match="not a day-partitioned"):
+        storage.replace_day(con, "runs", "t", DAY, "r", _dupes("a"))
+    with pytest.raises(ValueError, match="lack columns"):
+        storage.replace_day(con, "duplicates", "t", DAY, "r", pd.DataFrame({"article_id": ["a"]}))
+
+
+def test_failed_replace_keeps_previous_rows(con):
+    storage.replace_day(con, "duplicates", "t", DAY, "run1", _dupes("a"))
+    bad = _dupes("x", "x")  # duplicate key: the insert fails after the delete
+    with pytest.raises(duckdb.ConstraintException):
+        storage.replace_day(con, "duplicates", "t", DAY, "run2", bad)
+    assert con.execute("SELECT article_id, run_id FROM duplicates").fetchall() == [("a", "run1")]
+
+
+def test_file_held_by_another_process_is_a_clear_error(tmp_path: Path, monkeypatch):
+    path = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+        import duckdb, sys, time
+        con = duckdb.connect({str(path)!r})
+        print("ready", flush=True)
+        time.sleep(30)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        monkeypatch.setattr(storage, "_LOCK_WAIT_S", 0.3)
+        with (
+            pytest.raises(storage.DatabaseBusyError, match="in use by another process"),
+            storage.connect(path),
+        ):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()

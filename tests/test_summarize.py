@@ -1,0 +1,48 @@
+from tasks.models import DigestInput
+from tasks.summarize import ExtractiveSummarizer, key_terms, make_summarizer
+from tests.digests import SAMPLE, article, digest
+
+
+def _cited(summary):
+    bullets = [*summary.highlights, *(b for side in summary.sides.values() for b in side)]
+    return [c for b in bullets for c in b.citations]
+
+
+def test_extractive_is_the_default_without_a_model():
+    assert make_summarizer(None).name == "extractive"
+
+
+def test_highlights_cite_corroborating_coverage_across_sides():
+    summary = ExtractiveSummarizer().summarize(SAMPLE)
+    assert summary.summarizer == "extractive"
+    top = summary.highlights[0]
+    assert top.citations == (1, 4)  # the chip-curbs story, covered by both sides
+    assert "Associated Press" in top.text and "Global Times" in top.text
+    assert all(c in {a.number for a in SAMPLE.articles} for c in _cited(summary))
+
+
+def test_side_bullets_name_their_outlet_and_cite_only_their_side():
+    summary = ExtractiveSummarizer().summarize(SAMPLE)
+    for side, bullets in summary.sides.items():
+        assert 1 <= len(bullets) <= 5
+        for b in bullets:
+            (n,) = b.citations
+            art = SAMPLE.articles[n - 1]
+            assert art.side == side
+            assert b.text.startswith(f"{art.source_name}: ")
+
+
+def test_deterministic():
+    assert ExtractiveSummarizer().summarize(SAMPLE) == ExtractiveSummarizer().summarize(SAMPLE)
+
+
+def test_empty_digest_and_empty_side():
+    empty = ExtractiveSummarizer().summarize(digest())
+    assert empty.highlights == () and empty.sides == {"us": (), "china": ()}
+    one_sided: DigestInput = digest(article(1, "us", "Only one story here", "AP", "US"))
+    summary = ExtractiveSummarizer().summarize(one_sided)
+    assert summary.sides["china"] == () and len(summary.sides["us"]) == 1
+
+
+def test_key_terms_ignore_stopwords_and_case():
+    assert key_terms("The US and China: TRADE talks") == {"china", "trade", "talks"}
