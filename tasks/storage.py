@@ -185,15 +185,14 @@ def replace_day(
     frame.insert(0, "run_id", run_id)
     frame.insert(0, "logical_date", day)
     frame.insert(0, "topic", topic)
-    with transaction(con):
-        con.execute(f"DELETE FROM {table} WHERE topic = ? AND logical_date = ?", [topic, day])
-        if len(frame):
-            con.register("_incoming", frame)
-            try:
-                cols = ", ".join(frame.columns)
-                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
-            finally:
-                con.unregister("_incoming")
+    con.register("_incoming", frame)
+    try:
+        with transaction(con):
+            con.execute(f"DELETE FROM {table} WHERE topic = ? AND logical_date = ?", [topic, day])
+            cols = ", ".join(frame.columns)
+            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
+    finally:
+        con.unregister("_incoming")
     return len(frame)
 
 
