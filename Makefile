@@ -1,0 +1,38 @@
+# Parallax: `make demo` and `make test` are all a fresh machine needs (Python 3.11+ and make).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install demo test test-fast lint run clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: Python 3.11+ not found; install it or set PYTHON=..."; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: $(PYTHON) is older than 3.11"; exit 1; }
+	@echo "Creating $(VENV) and installing Parallax (about a minute the first time)..."
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+demo: install  ## the whole pipeline, offline, on the bundled sample feeds
+	$(BIN)/parallax demo
+
+test: install  ## the full test suite (no network needed)
+	$(BIN)/python -m pytest
+
+test-fast: install  ## skip the slow end-to-end tests
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+run: install  ## today's live run of every active topic
+	$(BIN)/parallax run
+
+clean:
+	rm -rf $(VENV) data/demo.duckdb .pytest_cache .mypy_cache .ruff_cache
