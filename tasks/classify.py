@@ -264,6 +264,11 @@ def _text(value: Any) -> str | None:
     return text if text.strip() else None
 
 
+def _column(values: Any, index: pd.Index, dtype: type) -> pd.Series:
+    """Object columns keep None as None (pandas' default string dtype would turn it into NaN)."""
+    return pd.Series(list(values), index=index, dtype=dtype)
+
+
 _TITLE_SUFFIX = re.compile(r"\s(?:-|–|—|\|)\s+([^-–—|]{2,80})$")
 
 
@@ -352,8 +357,13 @@ def classify_articles(
                 perspective_for(result.country, topic),
             )
         )
-    return pd.DataFrame.from_records(
-        rows, columns=list(CLASSIFICATION_COLUMNS), index=articles.index
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(CLASSIFICATION_COLUMNS)
+    return pd.DataFrame(
+        {
+            name: _column(values, articles.index, float if name == "confidence" else object)
+            for name, values in zip(CLASSIFICATION_COLUMNS, columns, strict=True)
+        },
+        index=articles.index,
     )
 
 
@@ -385,10 +395,7 @@ def classify_table(df: pd.DataFrame, registry: OutletRegistry) -> pd.DataFrame:
             result = cache[key] = classify_outlet(key[0], key[1], registry)
         results.append(result)
     out = df.copy()
-    out["country"] = [r.country for r in results]
-    out["kind"] = [r.kind for r in results]
-    out["outlet_name"] = [r.outlet_name for r in results]
-    out["method"] = [r.method for r in results]
-    out["confidence"] = [r.confidence for r in results]
-    out["evidence"] = [r.evidence for r in results]
+    for name in TABLE_COLUMNS:
+        values = [getattr(r, name) for r in results]
+        out[name] = _column(values, df.index, float if name == "confidence" else object)
     return out
