@@ -251,7 +251,7 @@ def _validate_row(row: dict[str, str], where: str) -> Outlet:
     domains = []
     for raw in _split_list(row.get("domains") or ""):
         host = normalize_host(raw)
-        if host is None or host != raw.lower() or not split_host(host)[0]:
+        if host is None or host != raw or not split_host(host)[0]:
             raise fail(f"domain {raw!r} is not a lower-case host name under a public suffix")
         domains.append(host)
     aliases = _split_list(row.get("aliases") or "")
@@ -279,7 +279,8 @@ def parse_registry(
     for row in reader:
         where = f"{source} line {reader.line_num}"
         if None in row or any(v is None for v in row.values()):
-            raise RegistryError(f"{where}: expected {len(REGISTRY_COLUMNS)} fields")
+            name = (row.get("name") or "").strip()
+            raise RegistryError(f"{where} ({name!r}): expected {len(REGISTRY_COLUMNS)} fields")
         outlet = _validate_row(row, where)
         where = f"{where} ({outlet.name!r})"
         for domain in outlet.domains:
