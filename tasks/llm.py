@@ -322,7 +322,11 @@ class _RedactingFilter(logging.Filter):
         self.redactor = redactor
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redactor(record.getMessage())
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: keep its template, drop the arguments
+            message = str(record.msg)
+        record.msg = self.redactor(message)
         record.args = None
         if record.exc_info:
             record.exc_text = self.redactor(logging.Formatter().formatException(record.exc_info))
@@ -609,7 +613,7 @@ class LLMClient:
                 self._reserved += estimate
                 stop = False
         if stop:
-            self._write(base, error=f"BudgetExceeded: {message}", prompt_tokens=prompt_tokens)
+            self._write(base, error=f"BudgetExceeded: {message}")
             log.warning("%s", message)
             raise BudgetExceeded(message)
         return estimate
