@@ -17,6 +17,7 @@ from parallax.topics import Topic, load_topics
 from tasks.classify import classify_day
 from tasks.dedupe import dedupe_articles
 from tasks.fetch import FetchOutcome, build_search_url, fetch_feed
+from tasks.llm import LLMSettings
 from tasks.parse import parse_feeds
 from tasks.publish import publish_day
 from tasks.runs import RunRef, finish_run, stage, start_run
@@ -42,8 +43,8 @@ class PipelineConfig:
     fetch_retry_delay_s: float
     user_agent: str
     day_bounded_search: bool  # add after:/before: operators (past days, backfills)
-    llm_model: str | None = None
-    llm_api_base: str | None = None
+    llm: LLMSettings | None = None  # None: the extractive summarizer
+    llm_api_key_secret: str | None = None  # Prefect Secret block name, loaded at run time
 
     @classmethod
     def from_settings(cls, settings: Settings, day: dt.date) -> PipelineConfig:
@@ -57,8 +58,8 @@ class PipelineConfig:
             settings.fetch_retry_delay_s,
             settings.user_agent,
             day_bounded_search=day < dt.datetime.now(dt.UTC).date(),
-            llm_model=settings.llm_model,
-            llm_api_base=settings.llm_api_base,
+            llm=settings.llm_settings(),
+            llm_api_key_secret=settings.llm_api_key_secret,
         )
 
 
@@ -117,7 +118,7 @@ def topic_digest(
     topic: Topic, day: dt.date, config: PipelineConfig, kind: str = "daily"
 ) -> TopicResult:
     run = RunRef.new(topic.id, day, kind)
-    summarizer = make_summarizer(config.llm_model, config.llm_api_base)
+    summarizer = make_summarizer(config.llm, config.db, run.run_id, config.llm_api_key_secret)
     ctx = FlowRunContext.get()
     start_run(
         config.db, run, summarizer.name, str(ctx.flow_run.id) if ctx and ctx.flow_run else None

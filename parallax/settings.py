@@ -10,6 +10,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tasks.llm import LLMSettings
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -32,7 +34,32 @@ class Settings(BaseSettings):
     fetch_retry_delay_s: float = Field(2.0, ge=0, description="first retry delay; doubles each try")
     user_agent: str = "Parallax/0.1 (+https://github.com/parallax-news/parallax)"
     llm_model: str | None = Field(None, description="litellm model string; unset = extractive")
-    llm_api_base: str | None = None
+    llm_api_base: str | None = Field(None, description="OpenAI-compatible server URL")
+    llm_api_key_secret: str | None = Field(
+        None,
+        description="name of a Prefect Secret block holding the API key (else the "
+        "provider's own variable, e.g. OPENAI_API_KEY)",
+    )
+    llm_timeout_s: float = Field(60.0, gt=0)
+    llm_max_retries: int = Field(3, ge=0, le=10)
+    llm_max_concurrency: int = Field(4, ge=1)
+    llm_max_tokens: int = Field(1500, ge=100)
+    llm_budget_usd: float | None = Field(None, ge=0, description="per-run cost budget")
+    llm_input_cost_per_token: float | None = Field(None, ge=0)
+    llm_output_cost_per_token: float | None = Field(None, ge=0)
 
-    def summarizer_label(self) -> str:
-        return f"llm:{self.llm_model}" if self.llm_model else "extractive"
+    def llm_settings(self) -> LLMSettings | None:
+        """How to call the model, or None for the extractive summarizer. Holds no secret."""
+        if not self.llm_model:
+            return None
+        return LLMSettings(
+            model=self.llm_model,
+            api_base=self.llm_api_base,
+            timeout_s=self.llm_timeout_s,
+            max_retries=self.llm_max_retries,
+            max_concurrency=self.llm_max_concurrency,
+            max_tokens=self.llm_max_tokens,
+            cost_budget_usd=self.llm_budget_usd,
+            input_cost_per_token=self.llm_input_cost_per_token,
+            output_cost_per_token=self.llm_output_cost_per_token,
+        )

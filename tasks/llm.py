@@ -31,6 +31,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -172,7 +173,7 @@ _JSON_COLUMNS = frozenset({"messages", "params", "parsed"})
 
 
 class DuckDBLLMStore:
-    """`LLMStore` on table ``llm_calls`` (sql/migrations/004_llm_calls.sql).
+    """`LLMStore` on table ``llm_calls`` (sql/migrations/002_llm_calls.sql).
 
     Takes an open connection (the caller owns its life); each operation uses its own cursor
     under a lock, so the client's worker threads can share one store.
@@ -224,6 +225,26 @@ class DuckDBLLMStore:
             params.append(value)
         with self._lock:
             self._con.cursor().execute(self._INSERT, params)
+
+
+class DuckDBFileLLMStore:
+    """`LLMStore` on a DuckDB file, opened only for each lookup or write, so no connection is
+    held while a model call is in flight (other stages and analysts can use the file)."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+
+    def get_cached(self, request_key: str) -> LLMCallRecord | None:
+        from tasks import storage
+
+        with storage.connect(self.db) as con:
+            return DuckDBLLMStore(con).get_cached(request_key)
+
+    def record(self, call: LLMCallRecord) -> None:
+        from tasks import storage
+
+        with storage.connect(self.db) as con:
+            DuckDBLLMStore(con).record(call)
 
 
 class MemoryLLMStore:

@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 
 from parallax.topics import Topic
 from tasks import storage
+from tasks.llm import LLMSettings
 from tasks.models import Bullet, DigestArticle, DigestInput, DigestSummary, Summarizer
 from tasks.runs import RunRef, stage
 
@@ -94,14 +95,23 @@ def _join(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def make_summarizer(model: str | None, api_base: str | None = None) -> Summarizer:
-    """The extractive summarizer unless a litellm model is configured."""
-    if not model:
+def make_summarizer(
+    llm: LLMSettings | None, db: Path, run_id: str, api_key_secret: str | None = None
+) -> Summarizer:
+    """The extractive summarizer unless a model is configured; then the LLM summarizer, which
+    falls back to the extractive one (and says why) when the model's answer fails validation."""
+    if llm is None:
         return ExtractiveSummarizer()
-    raise NotImplementedError(
-        f"PARALLAX_LLM_MODEL={model!r}: the LLM summarizer is not available in this version; "
-        "unset PARALLAX_LLM_MODEL to use the extractive summarizer"
-    )
+    from tasks.llm import DuckDBFileLLMStore, LLMClient
+    from tasks.summarize_llm import LLMSummarizer
+
+    api_key = None
+    if api_key_secret:
+        from prefect.blocks.system import Secret
+
+        api_key = Secret.load(api_key_secret, _sync=True).get()  # type: ignore[union-attr,call-arg]
+    client = LLMClient(llm, DuckDBFileLLMStore(db), run_id, api_key=api_key)
+    return LLMSummarizer(client, fallback=ExtractiveSummarizer())
 
 
 def load_digest_input(con: duckdb.DuckDBPyConnection, topic: Topic, day: dt.date) -> DigestInput:

@@ -29,7 +29,7 @@ from tests.llm_stub import SENTINEL_KEY, STUB_MODEL, LLMStub, StubReply
 
 pytest_plugins = ["tests.conftest_llm"]
 
-MIGRATION = Path(__file__).resolve().parents[1] / "sql" / "migrations" / "004_llm_calls.sql"
+MIGRATION = Path(__file__).resolve().parents[1] / "sql" / "migrations" / "002_llm_calls.sql"
 SCHEMA = {
     "type": "object",
     "properties": {"answer": {"type": "string"}},

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from tasks.models import DigestInput
 from tasks.summarize import ExtractiveSummarizer, key_terms, make_summarizer
 from tests.digests import SAMPLE, article, digest
@@ -9,7 +11,7 @@ def _cited(summary):
 
 
 def test_extractive_is_the_default_without_a_model():
-    assert make_summarizer(None).name == "extractive"
+    assert make_summarizer(None, Path("unused.duckdb"), "run").name == "extractive"
 
 
 def test_highlights_cite_corroborating_coverage_across_sides():

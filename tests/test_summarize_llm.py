@@ -24,7 +24,7 @@ from tests.llm_stub import SENTINEL_KEY, STUB_MODEL, LLMStub, StubReply
 
 pytest_plugins = ["tests.conftest_llm"]
 
-MIGRATION = Path(__file__).resolve().parents[1] / "sql" / "migrations" / "004_llm_calls.sql"
+MIGRATION = Path(__file__).resolve().parents[1] / "sql" / "migrations" / "002_llm_calls.sql"
 DAY = dt.date(2026, 7, 31)
 
 

@@ -1,0 +1,126 @@
+"""The daily flow with an LLM summarizer served by the local stub (marked slow)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from parallax.demo import SAMPLE_DATE, SampleFeedServer
+from parallax.settings import Settings
+from tests.llm_stub import SENTINEL_KEY, STUB_MODEL, LLMStub, ReceivedRequest, StubReply
+
+pytestmark = pytest.mark.slow
+pytest_plugins = ["tests.conftest_llm"]
+
+CITATION = re.compile(r"\[\\\[(\d+)\\\]\]\(#source-(\d+)\)")
+
+
+def _articles(request: ReceivedRequest) -> list[tuple[int, str]]:
+    text = (
+        request.messages[-1]["content"]
+        if len(request.messages) < 3
+        else request.messages[1]["content"]
+    )
+    block = text.split("<articles>", 1)[1].split("</articles>", 1)[0]
+    rows = [line.split("|") for line in block.strip().splitlines()[1:]]
+    return [(int(r[0]), r[1]) for r in rows]
+
+
+def valid_answer(request: ReceivedRequest) -> StubReply:
+    """A schema-valid summary built from the articles the prompt listed."""
+    arts = _articles(request)
+    by_side: dict[str, list[int]] = {}
+    for n, side in arts:
+        by_side.setdefault(side, []).append(n)
+    sides = {
+        s: [
+            {"text": f"Coverage point {i} from this side.", "citations": [ids[i % len(ids)]]}
+            for i in range(3)
+        ]
+        for s, ids in by_side.items()
+    }
+    firsts = [ids[0] for ids in by_side.values()]
+    pair = firsts[:2] if len(firsts) > 1 else by_side[next(iter(by_side))][:2]
+    return StubReply.json(
+        {
+            "highlights": [
+                {"text": f"Shared story number {i}.", "citations": pair} for i in range(3)
+            ],
+            "sides": sides,
+            "differences": [
+                {"text": f"The sides frame it differently ({i}).", "citations": firsts}
+                for i in range(2)
+            ],
+            "off_topic": [],
+        }
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, llm_stub: LLMStub) -> Path:
+    monkeypatch.setenv("PARALLAX_DB", str(tmp_path / "p.duckdb"))
+    monkeypatch.setenv("PARALLAX_CONTENT_DIR", str(tmp_path / "content"))
+    monkeypatch.setenv("PARALLAX_LLM_MODEL", STUB_MODEL)
+    monkeypatch.setenv("PARALLAX_LLM_API_BASE", llm_stub.api_base)
+    monkeypatch.setenv("OPENAI_API_KEY", SENTINEL_KEY)
+    return tmp_path
+
+
+def test_llm_pages_cite_valid_sources_and_replays_cost_no_calls(
+    prefect_harness, env, monkeypatch, llm_stub
+):
+    from flows.daily import daily_digest
+
+    llm_stub.responder = valid_answer
+    with SampleFeedServer(Settings().topics_file) as server:
+        monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
+        (result,) = daily_digest(topics=["us-china"], date=SAMPLE_DATE)
+        calls_first = len(llm_stub.requests)
+        page = Path(result.page).read_text(encoding="utf-8")
+        daily_digest(topics=["us-china"], date=SAMPLE_DATE)
+
+    assert result.status == "succeeded" and calls_first == 1
+    assert len(llm_stub.requests) == calls_first  # the re-run was answered from the cache
+    assert f"summarizer: llm:{STUB_MODEL}" in page
+    assert "## Where They Differ" in page
+    sources = set(re.findall(r'<a id="source-(\d+)"></a>', page))
+    body = page.split("---\n", 2)[2]
+    bullets = [line for line in body.splitlines() if line.startswith("- ")]
+    assert bullets and all(CITATION.search(b) for b in bullets)
+    for line in bullets:
+        for shown, target in CITATION.findall(line):
+            assert shown == target and target in sources
+    assert any(SENTINEL_KEY in str(r.headers) for r in llm_stub.requests)
+    db = (env / "p.duckdb").read_bytes()
+    assert SENTINEL_KEY.encode() not in db
+    with duckdb.connect(str(env / "p.duckdb"), read_only=True) as con:
+        calls = con.execute(
+            "SELECT cache_hit, prompt_tokens, completion_tokens FROM llm_calls ORDER BY created_at"
+        ).fetchall()
+    assert calls[0] == (False, 120, 80) and calls[-1][0] is True
+
+
+def test_invalid_answers_fall_back_to_extractive_with_the_reason(
+    prefect_harness, env, monkeypatch, llm_stub
+):
+    from flows.daily import daily_digest
+
+    llm_stub.script(StubReply.text("not json at all"), StubReply.json({"highlights": []}))
+    with SampleFeedServer(Settings().topics_file) as server:
+        monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
+        (result,) = daily_digest(topics=["venezuela"], date=SAMPLE_DATE)
+
+    page = Path(result.page).read_text(encoding="utf-8")
+    assert result.status == "succeeded" and len(llm_stub.requests) == 2
+    assert "summarizer: extractive" in page
+    with duckdb.connect(str(env / "p.duckdb"), read_only=True) as con:
+        (note,) = con.execute("SELECT note FROM summaries").fetchone()
+        errors = con.execute(
+            "SELECT validation_errors FROM llm_calls ORDER BY created_at"
+        ).fetchall()
+    assert "fell back" in note.lower() or "extractive" in note.lower()
+    assert any("invalid JSON" in e for e in errors[0][0])
+    assert errors[1][0]  # the repair answer was rejected too, and says why
