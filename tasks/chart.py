@@ -127,7 +127,10 @@ def _series(
         shades = len(named) + (1 if rest else 0)
         for i, country in enumerate(named):
             name = country_names.get(country, country) if country else "country unknown"
-            label = f"{side_label}: {name}" if name != side_label else side_label
+            if side == UNKNOWN:
+                label = "Country unknown"
+            else:
+                label = f"{side_label}: {name}" if name != side_label else side_label
             key[(side, country)] = len(series)
             series.append(_Series(side, country, label, _mix(base, 0.55 * i / max(shades, 1))))
         if rest:
