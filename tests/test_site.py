@@ -15,6 +15,8 @@ import pytest
 from parallax.hugo import build_site, warning_lines
 from tests.sitebuild import BASE_URL, Page, make_site
 
+REPO_DATA = Path(__file__).parent / "data"
+
 DIGEST = "summaries/us-china/2026-02-07/index.html"
 
 
@@ -277,3 +279,21 @@ def test_pager_links_older_and_newer_digests(public: Path) -> None:
     assert newest.find("a", rel="next") == []
     older = page(public, "summaries/us-china/2026-02-06/index.html")
     assert older.find("a", rel="next")[0]["href"] == "/summaries/us-china/2026-02-07/"
+
+
+def test_old_system_pages_render_with_their_sides_in_the_grid(tmp_path: Path) -> None:
+    # Imported history has no `articles`/`perspectives` front matter and legacy headings such
+    # as "Inside Venezuela (Venezuelan Sources)": sides are still found, Sources kept as written.
+    site = make_site(tmp_path / "site")
+    seed = REPO_DATA / "seed_pages" / "venezuela" / "2025-10-20.md"
+    (site / "content" / "summaries" / "venezuela" / seed.name).write_bytes(seed.read_bytes())
+    result = build_site(site, tmp_path / "public")
+    assert warning_lines(result.stdout + result.stderr) == []
+    html = (tmp_path / "public/summaries/venezuela/2025-10-20/index.html").read_text()
+    p = Page(html)
+    assert 'class="sides" data-sides="2"' in html
+    assert "increasing U.S. military presence" in p.section(
+        "international-perspective-usinternational-sources"
+    )
+    assert "perceived threat" in p.section("inside-venezuela-venezuelan-sources")
+    assert "Estados Unidos morderá el polvo" in p.section("sources")
