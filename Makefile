@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-fast lint run clean
+.PHONY: install demo test test-fast lint run site serve clean
 
 install: $(STAMP)
 
@@ -31,8 +31,14 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+site: install  ## build the Hugo site into site/public (fails on any Hugo warning)
+	$(BIN)/python -m parallax.hugo build site site/public --strict $(if $(BASE_URL),--base-url $(BASE_URL))
+
+serve: install  ## serve the site on http://127.0.0.1:1313 with live reload
+	$(BIN)/python -m parallax.hugo serve site --port 1313 --bind 127.0.0.1
+
 run: install  ## today's live run of every active topic
 	$(BIN)/parallax run
 
 clean:
-	rm -rf $(VENV) data/demo.duckdb .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data/demo.duckdb site/public .pytest_cache .mypy_cache .ruff_cache

@@ -36,6 +36,7 @@ class PipelineConfig:
 
     db: Path
     content_dir: Path
+    charts_dir: Path
     outlets_file: Path
     google_news_url: str
     fetch_timeout_s: float
@@ -51,6 +52,7 @@ class PipelineConfig:
         return cls(
             settings.db,
             settings.content_dir,
+            settings.charts_dir,
             settings.outlets_file,
             settings.google_news_url,
             settings.fetch_timeout_s,
@@ -151,7 +153,9 @@ def topic_digest(
         )
         selected = select_day(run, config.db, topic, window)
         summarize_day(run, config.db, topic, summarizer)
-        published = publish_day(run, config.db, topic, config.content_dir, window)
+        published = publish_day(
+            run, config.db, topic, config.content_dir, window, config.charts_dir
+        )
         result.status, result.page = "succeeded", published["path"]
         result.per_side = selected["per_side"]
         short = ", ".join(f"{side} {n}" for side, n in selected["shortfall"].items() if n)

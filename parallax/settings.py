@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     content_dir: Path = Field(
         PROJECT_ROOT / "site" / "content" / "summaries", description="where pages are written"
     )
+    charts_dir: Path = Field(
+        PROJECT_ROOT / "site" / "static" / "charts", description="where topic charts are written"
+    )
     topics_file: Path = PROJECT_ROOT / "config" / "topics.yaml"
     outlets_file: Path = PROJECT_ROOT / "config" / "outlets.csv"
     google_news_url: str = Field(

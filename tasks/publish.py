@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+import duckdb
 import pandas as pd
 import yaml
 from prefect import task
@@ -25,6 +26,7 @@ from prefect.cache_policies import NO_CACHE
 
 from parallax.topics import Topic
 from tasks import storage
+from tasks.chart import CHART_DAYS, render_topic_chart
 from tasks.models import Bullet, DigestArticle, DigestInput, DigestSummary
 from tasks.runs import RunRef, stage
 from tasks.summarize import load_digest_input, summary_from_row
@@ -203,10 +205,43 @@ def write_if_changed(path: Path, content: str) -> bool:
     return True
 
 
+def topic_index(topic: Topic) -> str:
+    """The topic's Hugo section page (its title is what the site lists)."""
+    sides = " and ".join(p.name for p in topic.perspectives)
+    front = {
+        "title": topic.name,
+        "topic": topic.id,
+        "description": f"What the {sides} press report, side by side.",
+    }
+    return "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---\n"
+
+
+def write_chart(
+    con: duckdb.DuckDBPyConnection, topic: Topic, day: dt.date, charts_dir: Path
+) -> bool:
+    """Regenerate the topic's 90-day chart from DuckDB; False when it did not change."""
+    first = day - dt.timedelta(days=CHART_DAYS - 1)
+    counts = con.execute(storage.query("topic_daily_counts"), [topic.id, first, day]).df()
+    svg = render_topic_chart(
+        counts,
+        topic.name,
+        end=day,
+        sides=[p.id for p in topic.perspectives],
+        side_names={p.id: p.name for p in topic.perspectives},
+    )
+    return write_if_changed(charts_dir / f"{topic.id}.svg", svg)
+
+
 @task(name="publish", cache_policy=NO_CACHE, task_run_name="publish {run.topic}")
 def publish_day(
-    run: RunRef, db: Path, topic: Topic, content_dir: Path, window: tuple[dt.date, dt.date]
+    run: RunRef,
+    db: Path,
+    topic: Topic,
+    content_dir: Path,
+    window: tuple[dt.date, dt.date],
+    charts_dir: Path | None = None,
 ) -> dict:
+    """Write the day's page (and the topic's section page and chart); record it in `digests`."""
     with stage(db, run, "publish") as counts, storage.connect(db) as con:
         digest = load_digest_input(con, topic, run.logical_date)
         summary_rows = storage.load_day(con, "summaries", run.topic, run.logical_date)
@@ -242,5 +277,14 @@ def publish_day(
                 ]
             ),
         )
-        counts.update(path=str(path), changed=changed, articles=len(digest.articles))
+        write_if_changed(content_dir / topic.id / "_index.md", topic_index(topic))
+        chart_changed = (
+            write_chart(con, topic, run.logical_date, charts_dir) if charts_dir else None
+        )
+        counts.update(
+            path=str(path),
+            changed=changed,
+            articles=len(digest.articles),
+            chart_changed=chart_changed,
+        )
     return counts

@@ -18,6 +18,14 @@ DATA = Path(__file__).resolve().parent / "data"
 SHARED_CORPUS = REPO.parent / "shared" / "corpus"
 
 
+@pytest.fixture(autouse=True)
+def _isolated_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes into the working tree's data/ or site/ folders."""
+    monkeypatch.setenv("PARALLAX_DB", str(tmp_path / "parallax.duckdb"))
+    monkeypatch.setenv("PARALLAX_CONTENT_DIR", str(tmp_path / "content"))
+    monkeypatch.setenv("PARALLAX_CHARTS_DIR", str(tmp_path / "charts"))
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "parallax.duckdb"

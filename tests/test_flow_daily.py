@@ -64,6 +64,10 @@ def test_daily_flow_publishes_and_reruns_identically(prefect_harness, env, monke
         second = daily_digest(topics=topics, date=SAMPLE_DATE)
 
     assert {t: p.read_bytes() for t, p in pages.items()} == first_bytes
+    for topic, page in pages.items():
+        assert (page.parent / "_index.md").exists()
+        chart = (env / "charts" / f"{topic}.svg").read_text(encoding="utf-8")
+        assert chart.startswith("<svg") and "articles per day" in chart
     after = _counts(env / "p.duckdb")
     for table in TABLES:
         expected = before[table] + LEDGER.get(table, 0) * len(topics)
