@@ -317,7 +317,10 @@ def perspective_for(country: str | None, topic: Topic) -> str:
 
 
 def classify_articles(
-    articles: pd.DataFrame, topic: Topic, registry: OutletRegistry
+    articles: pd.DataFrame,
+    topic: Topic,
+    registry: OutletRegistry,
+    fallback: Fallback | None = None,
 ) -> pd.DataFrame:
     """One classification row per article (columns CLASSIFICATION_COLUMNS, input order).
 
@@ -344,7 +347,7 @@ def classify_articles(
         key = (_text(name), _text(domain) or _text(url))
         result = outlets.get(key)
         if result is None:
-            result = outlets[key] = classify_outlet(key[0], key[1], registry)
+            result = outlets[key] = classify_outlet(key[0], key[1], registry, fallback)
         if result.kind in NO_COUNTRY_KINDS:
             suffix = publisher_from_title(_text(title))
             rkey = (result.outlet_name, suffix)
@@ -408,16 +411,53 @@ def classify_table(df: pd.DataFrame, registry: OutletRegistry) -> pd.DataFrame:
     return out
 
 
+def outlet_rows(articles: pd.DataFrame, result: pd.DataFrame) -> pd.DataFrame:
+    """One row per outlet (source name + publisher domain) with its decision and article count."""
+    keyed = pd.DataFrame(
+        {
+            "source_name": articles["source_name"].map(lambda v: _text(v) or "").values,
+            "source_domain": articles["source_domain"].map(lambda v: _text(v) or "").values,
+            **{
+                c: result[c].values
+                for c in (
+                    "country",
+                    "outlet_kind",
+                    "outlet_name",
+                    "ownership",
+                    "method",
+                    "confidence",
+                    "evidence",
+                )
+            },
+        }
+    )
+    grouped = keyed.groupby(["source_name", "source_domain"], sort=True, dropna=False)
+    out = grouped.first().reset_index()
+    out["articles"] = grouped.size().values
+    return out.rename(columns={"outlet_kind": "kind"})
+
+
 @task(name="classify", cache_policy=NO_CACHE, task_run_name="classify {run.topic}")
-def classify_day(run: RunRef, db: Path, topic: Topic, outlets_file: Path) -> dict:
-    """Classify the day's articles and store one perspective row per article."""
+def classify_day(
+    run: RunRef, db: Path, topic: Topic, outlets_file: Path, fallback: Fallback | None = None
+) -> dict:
+    """Classify the day's articles: one perspective row per article, one decision per outlet.
+
+    No database connection is held while classifying: the fallback may call a model.
+    """
     registry = load_registry(outlets_file)
-    with stage(db, run, "classify") as counts, storage.connect(db) as con:
-        articles = storage.load_day(con, "articles", run.topic, run.logical_date)
-        result = classify_articles(articles, topic, registry)
-        storage.replace_day(
-            con, "article_perspectives", run.topic, run.logical_date, run.run_id, result
-        )
+    with stage(db, run, "classify") as counts:
+        with storage.connect(db) as con:
+            storage.snapshot_registry(con, registry)
+            articles = storage.load_day(con, "articles", run.topic, run.logical_date)
+        result = classify_articles(articles, topic, registry, fallback)
+        with storage.connect(db) as con:
+            storage.replace_day(
+                con, "article_perspectives", run.topic, run.logical_date, run.run_id, result
+            )
+            storage.upsert_outlet_classifications(
+                con, outlet_rows(articles, result), registry.version, run.run_id
+            )
         counts.update(
             articles=len(result),
             registry_version=registry.version,

@@ -220,3 +220,51 @@ def update_row(
     sets = ", ".join(f"{c} = ?" for c in values)
     where = " AND ".join(f"{c} = ?" for c in key)
     con.execute(f"UPDATE {table} SET {sets} WHERE {where}", [*values.values(), *key.values()])
+
+
+# --- outlets ----------------------------------------------------------------------------
+
+
+def snapshot_registry(con: duckdb.DuckDBPyConnection, registry: Any) -> bool:
+    """Store the registry under its version once; False when that version is already there."""
+    # fetchall, not fetchone: DuckDB keeps a half-read result open and refuses the next call.
+    ((exists,),) = con.execute(
+        "SELECT count(*) FROM outlets WHERE registry_version = ?", [registry.version]
+    ).fetchall()
+    if exists:
+        return False
+    frame = pd.DataFrame(
+        [
+            {
+                "registry_version": registry.version,
+                "name": o.name,
+                "country": o.country,
+                "kind": o.kind,
+                "ownership": o.ownership,
+                "domains": list(o.domains),
+                "aliases": list(o.aliases),
+                "basis": o.basis,
+                "loaded_at": utcnow(),
+            }
+            for o in registry.outlets
+        ]
+    )
+    con.register("_registry", frame)
+    try:
+        with transaction(con):
+            con.execute("INSERT INTO outlets BY NAME SELECT * FROM _registry").fetchall()
+    finally:
+        con.unregister("_registry")
+    return True
+
+
+def upsert_outlet_classifications(
+    con: duckdb.DuckDBPyConnection, outlets: pd.DataFrame, registry_version: str, run_id: str
+) -> None:
+    frame = outlets.assign(registry_version=registry_version, run_id=run_id, seen_at=utcnow())
+    con.register("_outlets", frame)
+    try:
+        with transaction(con):
+            con.execute(query("upsert_outlet_classifications")).fetchall()
+    finally:
+        con.unregister("_outlets")
