@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 # Query parameters that identify a campaign, click or referrer, never the article itself.
 TRACKING_PARAMS = frozenset(
@@ -35,13 +35,33 @@ GOOGLE_NEWS_LOCALE_PARAMS = frozenset({"hl", "gl", "ceid"})
 GOOGLE_NEWS_HOSTS = frozenset({"news.google.com"})
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_GOOGLE_TOKEN_PATH = re.compile(r"/(?:__i/rss/rd/)?(?:rss/)?(?:articles|read)/([A-Za-z0-9_\-]+)")
+_GOOGLE_ARTICLE_LINK = re.compile(
+    r"\s*https?://news\.google\.com(?::\d+)?/(?:__i/rss/rd/)?(?:rss/)?(?:articles|read)/"
+    r"([A-Za-z0-9_\-]+)/?(?:[?#].*)?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_SLASHES = re.compile(r"/{2,}")
 _OPAQUE_MARKER = b"AU_yqL"  # newer tokens: an id the server resolves, not a URL
 
 
 def _is_tracking(name: str) -> bool:
     low = name.lower()
     return low in TRACKING_PARAMS or low.startswith(TRACKING_PREFIXES)
+
+
+def _canonical_query(query: str, drop_locale: bool) -> str:
+    """Tracking parameters dropped, the rest sorted; values kept as encoded in the link."""
+    if not query:
+        return ""
+    kept = []
+    for item in query.split("&"):
+        if not item:
+            continue
+        name = item.split("=", 1)[0]
+        if _is_tracking(name) or (drop_locale and name in GOOGLE_NEWS_LOCALE_PARAMS):
+            continue
+        kept.append(item if "=" in item else item + "=")
+    return "&".join(sorted(kept))
 
 
 def canonical_url(url: str) -> str:
@@ -67,14 +87,9 @@ def canonical_url(url: str) -> str:
     if host.startswith("www."):
         host = host[4:]
     netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
-    path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
-    drop_locale = host in GOOGLE_NEWS_HOSTS
-    query = sorted(
-        (name, value)
-        for name, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not _is_tracking(name) and not (drop_locale and name in GOOGLE_NEWS_LOCALE_PARAMS)
-    )
-    return urlunsplit(("https", netloc, path, urlencode(query), ""))
+    path = _SLASHES.sub("/", parts.path).rstrip("/")
+    query = _canonical_query(parts.query, drop_locale=host in GOOGLE_NEWS_HOSTS)
+    return urlunsplit(("https", netloc, path, query, ""))
 
 
 def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
@@ -132,13 +147,7 @@ def google_news_token(url: str) -> str | None:
     """The article token of a news.google.com article link, or None for any other URL."""
     if not isinstance(url, str):
         return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    if (parts.hostname or "").lower() not in GOOGLE_NEWS_HOSTS:
-        return None
-    match = _GOOGLE_TOKEN_PATH.fullmatch(parts.path.rstrip("/"))
+    match = _GOOGLE_ARTICLE_LINK.match(url)
     return match.group(1) if match else None
 
 
@@ -151,10 +160,14 @@ def decode_google_news_link(url: str) -> str | None:
     for anything malformed.
     """
     token = google_news_token(url)
-    if token is None:
-        return None
+    return None if token is None else _decode_token(token)
+
+
+def _decode_token(token: str) -> str | None:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        if _OPAQUE_MARKER in raw[:16]:  # fast path: field 4 opens with the opaque id
+            return None
         fields = _length_delimited_fields(raw)
     except (binascii.Error, ValueError):
         return None
@@ -169,7 +182,16 @@ def decode_google_news_link(url: str) -> str | None:
 
 
 def article_url(url: str) -> str:
-    """Canonical URL of the article behind a link: the decoded publisher URL when the link is an
-    older Google News token, else the link itself; canonicalized either way."""
-    decoded = decode_google_news_link(url)
-    return canonical_url(decoded if decoded is not None else url)
+    """Canonical URL of the article behind a link.
+
+    Older Google News tokens give the publisher URL; opaque ones give one spelling of the Google
+    link whatever its path form (``/rss/articles/``, ``/articles/``, ``/read/``) or parameters;
+    anything else is canonicalized as is.
+    """
+    token = google_news_token(url)
+    if token is None:
+        return canonical_url(url)
+    decoded = _decode_token(token)
+    if decoded is None:
+        return f"https://news.google.com/rss/articles/{token}"
+    return canonical_url(decoded)

@@ -112,6 +112,16 @@ def test_opaque_newer_token_returns_none() -> None:
     assert "oc=" not in article_url(link)
 
 
+def test_article_url_gives_one_spelling_per_opaque_token() -> None:
+    token = google_news_token(google_link(b"AU_yqLsameid"))
+    spellings = [
+        f"https://news.google.com/rss/articles/{token}?oc=5",
+        f"https://news.google.com/articles/{token}?hl=en-US&gl=US&ceid=US:en",
+        f"https://news.google.com/read/{token}",
+    ]
+    assert {article_url(s) for s in spellings} == {f"https://news.google.com/rss/articles/{token}"}
+
+
 def test_article_url_decodes_and_canonicalizes() -> None:
     link = google_link(b"https://www.example.com/story/?utm_source=gn")
     assert article_url(link) == "https://example.com/story"
