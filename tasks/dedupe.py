@@ -44,8 +44,9 @@ class DedupeSettings:
     near_title_jaccard: float = 0.55
     # rapidfuzz token_sort_ratio (0-100) a copy must reach: tolerates a clause added or dropped.
     near_title_ratio: float = 80.0
-    # A copy that adds a name/number the other lacks ("... in Lima") must otherwise match closely.
-    added_entity_jaccard: float = 0.7
+    # One name inserted mid-headline ("against US dollar") is an edit only in a long headline;
+    # in a short one it changes who is involved ("Xi meets Biden, Putin in Lima").
+    inserted_name_jaccard: float = 0.85
     # Shorter normalized titles ("editorial cartoon", "china economy") are labels, not identity.
     min_title_tokens: int = 3
     # Near matching needs 4 content words a side: in shorter titles one word is the whole news.
@@ -58,7 +59,8 @@ class DedupeSettings:
     cluster_topic_term_min_df: int = 10
     # Cluster: two articles must share at least 2 event terms; 1 shared word is coincidence.
     cluster_min_shared_terms: int = 2
-    # Cluster: shared key terms / key terms of the shorter title; half the story must overlap.
+    # Cluster: shared event terms / event terms of the sparser title; half of what is specific
+    # to the story must be shared (a 2-word coincidence in long headlines stays apart).
     cluster_min_overlap: float = 0.5
     # Cluster: both sides' coverage of one event usually lands within two days.
     cluster_max_days_apart: float = 2.0
@@ -82,7 +84,7 @@ _STOPWORD_TEXT = """a an the and or but nor of in on at to for from by with as i
     they he she you i who whom what when where why how all also just more most very so if while
     says say said report reports reportedly
     el la los las lo un una unos unas y e o u de del al en por para con sin sobre tras ante que
-    se su sus es son fue ser ha han como mas más ya"""
+    se su sus es fue ser ha han como mas más ya"""
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 # Leading labels wires and outlets put on their copies ("UPDATE 2-", "Exclusive:").
@@ -97,6 +99,17 @@ _ABBREVIATION_DOT = re.compile(r"\b([^\W\d_])\.")  # U.S. -> US, U.N. -> UN
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
 _APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+# One spelling for words outlets write two ways: "three"/"3", "first"/"1st", "mln"/"million".
+_NUMBER_WORDS = "one two three four five six seven eight nine ten eleven twelve"
+_ORDINAL_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth"
+_WORD_FORMS = {
+    **{word: str(i) for i, word in enumerate(_NUMBER_WORDS.split(), start=1)},
+    **{word: f"{i}{'st' if i == 1 else 'nd' if i == 2 else 'rd' if i == 3 else 'th'}"
+       for i, word in enumerate(_ORDINAL_WORDS.split(), start=1)},
+    "mln": "million", "bln": "billion", "bn": "billion", "trln": "trillion",
+}
+# "4.1pc", "30 pct", "15 per cent" are the "%" that punctuation removal drops anyway.
+_PERCENT_WORD = re.compile(r"(?<=\d)\s?(?:pc|pct|per\s?cent|percent|por\s?ciento)\b", re.IGNORECASE)
 _PUNCT = re.compile(r"(?!(?<=\d)\.(?=\d))\.")  # full stops, except the decimal point
 
 
@@ -138,6 +151,8 @@ def _punctuation_table() -> dict[int, str]:
 
 
 _PUNCTUATION = _punctuation_table()
+# Accents dropped: copies of Spanish wire stories differ in them ("Rodríguez" / "Rodriguez").
+_COMBINING_MARKS = {code: None for code in range(0x3100) if unicodedata.combining(chr(code))}
 
 
 def _normalize(title: object, source_name: str | None, casefold: bool) -> str:
@@ -156,12 +171,17 @@ def _normalize(title: object, source_name: str | None, casefold: bool) -> str:
         text = _APOSTROPHE.sub("", text)
     if "," in text:
         text = _THOUSANDS.sub("", text)
+    if "p" in text:
+        text = _PERCENT_WORD.sub("", text)
     text = text.translate(_PUNCTUATION)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).translate(_COMBINING_MARKS)
     if "." in text:
         text = _PUNCT.sub(" ", text)
     if casefold:
         text = text.casefold()
-    return " ".join(text.split())
+        return " ".join(_WORD_FORMS.get(t, t) for t in text.split())
+    return " ".join(_WORD_FORMS.get(t.casefold(), t) for t in text.split())
 
 
 def normalize_title(title: str, source_name: str | None = None) -> str:
@@ -170,7 +190,8 @@ def normalize_title(title: str, source_name: str | None = None) -> str:
     NFKC; drop a trailing " - Source" (the given source name, or a short capitalized
     publisher-like suffix after a headline of 4+ words), leading wire labels ("UPDATE 2-",
     "Exclusive:"), possessive 's, quotes and punctuation ("U.S." becomes "us", "1,000" "1000",
-    decimals survive); casefold; collapse whitespace.
+    "4.1pc" and "4.1%" "4.1", decimals survive), accents; casefold; collapse whitespace; number
+    words as digits ("three" -> "3", "first" -> "1st") and "mln" as "million".
     """
     return _normalize(title, source_name, casefold=True)
 
@@ -190,23 +211,27 @@ def _stem(token: str) -> str:
 @dataclass(frozen=True)
 class _Title:
     tokens: frozenset[str]  # content tokens
+    order: tuple[str, ...]  # stems of the content tokens, in headline order
     critical: frozenset[str]  # stems of names and numbers: tokens that make a story different
 
 
 def _analyse(title: object, source_name: str | None) -> _Title:
     cased = _normalize(title, source_name, casefold=False).split()
-    folded = [token.casefold() for token in cased]
-    content = [(c, f) for c, f in zip(cased, folded, strict=True) if f not in STOPWORDS]
+    content = [(c, c.casefold()) for c in cased if c.casefold() not in STOPWORDS]
     alpha = [c for c, _ in content[1:] if c[:1].isalpha()]
     # In Title Case or ALL CAPS headlines capitals do not mark names, so every content word
-    # counts as one; that only makes the differing-token check stricter.
+    # counts as one; that only makes the checks below stricter.
     title_case = bool(alpha) and sum(1 for w in alpha if w[:1].isupper()) / len(alpha) > 0.6
     critical = {
         _stem(f)
         for position, (c, f) in enumerate(content)
         if title_case or position == 0 or c[:1].isupper() or any(ch.isdigit() for ch in f)
     }
-    return _Title(frozenset(f for _, f in content), frozenset(critical))
+    return _Title(
+        tokens=frozenset(f for _, f in content),
+        order=tuple(_stem(f) for _, f in content),
+        critical=frozenset(critical),
+    )
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -214,21 +239,60 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / union if union else 0.0
 
 
+def _spelling_variants(x: str, y: str) -> bool:
+    """Two spellings of one word ("defence"/"defense", "Japan"/"Japanese"), not two words.
+    Numbers are never variants of each other: "1000" is not "10000"."""
+    if not (x.isalpha() and y.isalpha()):
+        return False
+    shorter = min(len(x), len(y))
+    prefix = next((i for i in range(shorter) if x[i] != y[i]), shorter)
+    return prefix >= 5 or (prefix >= 4 and shorter <= 5) or fuzz.ratio(x, y) >= 85
+
+
+def _first_positions(order: tuple[str, ...]) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    for i, stem in enumerate(order):
+        positions.setdefault(stem, i)
+    return positions
+
+
 def _match_score(a: _Title, b: _Title, ratio: float, settings: DedupeSettings) -> float | None:
-    """Score in (0, 1] when two analysed titles are copies of one headline, else None."""
+    """Score in (0, 1] when two analysed titles are copies of one headline, else None.
+
+    Copies add or drop words; they do not swap them. So after pairing off spelling variants, a
+    word only one title has and a word only the other has mean different stories ("sixth" /
+    "seventh", "Biden" / "Putin", "lifts" / "imposes"); a name or number only one title has must
+    sit in an appended or prefixed clause (", White House says"), not inside the shared part
+    ("China, Japan, South Korea hold talks"; one is tolerated in a long headline: "against US
+    dollar"); and shared names keep their order ("India beat
+    Pakistan" / "Pakistan beat India").
+    """
     if min(len(a.tokens), len(b.tokens)) < settings.min_near_title_tokens:
         return None
     jaccard = _jaccard(a.tokens, b.tokens)
     if jaccard < settings.near_title_jaccard or ratio < settings.near_title_ratio:
         return None
-    stems_a = {_stem(t) for t in a.tokens}
-    stems_b = {_stem(t) for t in b.tokens}
-    only_a = (stems_a - stems_b) & a.critical
-    only_b = (stems_b - stems_a) & b.critical
+    set_a, set_b = set(a.order), set(b.order)
+    only_a, only_b = sorted(set_a - set_b), sorted(set_b - set_a)
+    for x in list(only_a):
+        match = next((y for y in only_b if _spelling_variants(x, y)), None)
+        if match is not None:
+            only_a.remove(x)
+            only_b.remove(match)
     if only_a and only_b:
-        return None  # a name or number was swapped: "Xi meets Biden" / "Xi meets Putin"
-    if (only_a or only_b) and jaccard < settings.added_entity_jaccard:
-        return None  # one side adds a name or number and the rest differs too
+        return None  # a word was swapped for another
+    longer, extra = (a, only_a) if only_a else (b, only_b)
+    added = [t for t in extra if t in longer.critical]
+    if added:
+        positions = _first_positions(longer.order)
+        shared = [positions[t] for t in set_a & set_b]
+        inserted = [t for t in added if shared and min(shared) < positions[t] < max(shared)]
+        if len(inserted) > 1 or (inserted and jaccard < settings.inserted_name_jaccard):
+            return None  # a name or number inserted inside the shared headline
+    pos_a, pos_b = _first_positions(a.order), _first_positions(b.order)
+    names = (a.critical | b.critical) & set_a & set_b
+    if sorted(names, key=pos_a.__getitem__) != sorted(names, key=pos_b.__getitem__):
+        return None  # the same names in another order: who did what to whom changed
     return round((jaccard + ratio / 100.0) / 2.0, 4)
 
 
@@ -637,8 +701,8 @@ def cluster_stories(articles: pd.DataFrame, settings: DedupeSettings = DEFAULT_S
 
     Copies found by ``find_duplicates`` always share a cluster. Beyond them, two articles join
     when their titles share at least ``cluster_min_shared_terms`` event terms (key words that are
-    not topic words, i.e. not in more than ``cluster_topic_term_share`` of the batch) and the
-    shared key words cover ``cluster_min_overlap`` of the shorter title, within
+    not topic words, i.e. not in more than ``cluster_topic_term_share`` of the batch) making up
+    ``cluster_min_overlap`` of the event terms of the sparser title, within
     ``cluster_max_days_apart``. Every article is in exactly one cluster (singletons included,
     score 0.0); score is the article's best link inside its cluster. cluster_id hashes the sorted
     member ids, so a re-run of the same day gives the same ids.
@@ -668,12 +732,13 @@ def cluster_stories(articles: pd.DataFrame, settings: DedupeSettings = DEFAULT_S
     joined = joined[joined["doc_a"] < joined["doc_b"]]
     shared = joined.groupby(["doc_a", "doc_b"], sort=True).size()
     shared = shared[shared >= settings.cluster_min_shared_terms]
+    event_sizes = np.fromiter((sum(1 for t in ts if df[t] <= topic_df) for ts in terms),
+                              dtype=np.int64, count=len(terms))
     accepted = []
-    for (x, y), _count in shared.items():
-        smaller = min(len(terms[x]), len(terms[y]))
-        overlap = len(terms[x] & terms[y]) / smaller if smaller else 0.0
+    for (x, y), count in shared.items():
+        overlap = count / min(event_sizes[x], event_sizes[y])
         if overlap >= settings.cluster_min_overlap:
-            accepted.append((x, y, round(overlap, 4)))
+            accepted.append((x, y, round(float(overlap), 4)))
     if accepted:
         title_pairs = pd.DataFrame(accepted, columns=["u", "v", "score"])
         rows = pd.DataFrame({"code": codes, "row": np.arange(n)})
@@ -683,7 +748,6 @@ def cluster_stories(articles: pd.DataFrame, settings: DedupeSettings = DEFAULT_S
         keep = _within_days(seconds, a, b, settings.cluster_max_days_apart)
         parts.append(pd.DataFrame({"a": a[keep], "b": b[keep],
                                    "score": expanded["score"].to_numpy()[keep]}))
-    # Same normalized title at the same time: one cluster even when too short to be a copy.
     links = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         {"a": [], "b": [], "score": []})
     a = links["a"].to_numpy(dtype=np.int64)
