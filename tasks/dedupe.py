@@ -57,8 +57,8 @@ class DedupeSettings:
     cluster_topic_term_share: float = 0.05
     # ...yet in a small batch a term must be in over 10 titles before it is called a topic word.
     cluster_topic_term_min_df: int = 10
-    # Cluster: two articles must share at least 2 event terms; 1 shared word is coincidence.
-    cluster_min_shared_terms: int = 2
+    # Cluster: two articles must share 3 event terms; 2 can be "Xi meets" (Biden / Putin).
+    cluster_min_shared_terms: int = 3
     # Cluster: shared event terms / event terms of the sparser title; half of what is specific
     # to the story must be shared (a 2-word coincidence in long headlines stays apart).
     cluster_min_overlap: float = 0.5
@@ -536,10 +536,10 @@ def _edges(frame: pd.DataFrame, settings: DedupeSettings) -> pd.DataFrame:
         _title_exact_edges(frame, seconds, settings),
         _near_title_edges(frame, seconds, settings),
     ]
-    edges = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    if edges.empty:
+    found = [p for p in parts if len(p)]
+    if not found:
         return pd.DataFrame({"a": [], "b": [], "method": [], "score": []})
-    return edges
+    return pd.concat(found, ignore_index=True)
 
 
 def _components(n: int, a: Iterable[int], b: Iterable[int]) -> np.ndarray:
@@ -766,7 +766,7 @@ def cluster_stories(articles: pd.DataFrame, settings: DedupeSettings = DEFAULT_S
         {
             "cluster_id": [cluster_of[r] for r in roots.tolist()],
             "article_id": ids,
-            "side": frame["side"].to_numpy(dtype=object),
+            "side": pd.Series(frame["side"].to_numpy(dtype=object), dtype=object),
             "score": best.round(4),
         }
     )
@@ -788,8 +788,11 @@ def story_coverage(clusters: pd.DataFrame, sides: Collection[str] | None = None)
         both = wanted <= set(present) if wanted else len(present) >= 2
         only = present[0] if len(present) == 1 else None
         rows.append((cluster_id, tuple(present), bool(both), only, len(group)))
-    return pd.DataFrame(rows, columns=["cluster_id", "sides", "both_sides", "only_side",
-                                       "n_articles"])
+    result = pd.DataFrame(rows, columns=["cluster_id", "sides", "both_sides", "only_side",
+                                         "n_articles"])
+    # object dtype keeps None as None (a string dtype would turn it into NaN)
+    result["only_side"] = pd.Series([row[3] for row in rows], dtype=object)
+    return result
 
 
 # --------------------------------------------------------------------------------------------
