@@ -51,6 +51,9 @@ class DedupeSettings:
     min_title_tokens: int = 3
     # Near matching needs 4 content words a side: in shorter titles one word is the whole news.
     min_near_title_tokens: int = 4
+    # ...unless published within 12 hours: a bare label ("China Economy") carried by several
+    # papers at once is one wire item; the same label on another day is another item.
+    short_title_max_days_apart: float = 0.5
     # The same headline more than 3 days apart is a recurring template, not a syndicated copy.
     max_days_apart: float = 3.0
     # Cluster: key terms in more than 5% of the batch are topic words ("china", "taiwan").
@@ -305,7 +308,8 @@ def titles_match(
 ) -> tuple[str, float] | None:
     """(method, score) when two headlines are copies of one story, else None.
 
-    Exactly the rule ``find_duplicates`` applies to a pair of titles (dates aside).
+    Exactly the rule ``find_duplicates`` applies to a pair of titles, dates aside: without
+    dates a title shorter than ``min_title_tokens`` is never evidence.
     """
     norm_a, norm_b = normalize_title(title_a, source_a), normalize_title(title_b, source_b)
     if norm_a == norm_b:
@@ -471,16 +475,22 @@ def _key_edges(keys: pd.Series, method: str) -> pd.DataFrame:
 
 def _title_exact_edges(frame: pd.DataFrame, seconds: np.ndarray, settings: DedupeSettings
                        ) -> pd.DataFrame:
-    """Consecutive (in time) articles with one normalized title, within the day window."""
-    long_enough = frame["norm"].str.count(" ") + 1 >= settings.min_title_tokens
+    """Consecutive (in time) articles with one normalized title, within the day window; bare
+    labels shorter than ``min_title_tokens`` only when both times are known and close."""
+    short = frame["norm"].str.count(" ") + 1 < settings.min_title_tokens
     rows = pd.DataFrame({"key": frame["norm"], "t": seconds, "b": np.arange(len(frame))})
-    rows = rows[long_enough & (frame["norm"] != "")]
+    rows = rows[(frame["norm"] != "") & ~(short & np.isnan(seconds))]
     rows = rows.sort_values(["key", "t", "b"], kind="stable", na_position="first")
     previous = rows.groupby("key")["b"].shift()
     rows = rows[previous.notna()]
     a = previous[rows.index].to_numpy(dtype=np.int64)
     b = rows["b"].to_numpy(dtype=np.int64)
-    keep = _within_days(seconds, a, b, settings.max_days_apart)
+    is_short = short.to_numpy()[b]
+    keep = np.where(
+        is_short,
+        _within_days(seconds, a, b, settings.short_title_max_days_apart),
+        _within_days(seconds, a, b, settings.max_days_apart),
+    )
     return _edge_frame(a[keep], b[keep], "title_exact", 1.0)
 
 

@@ -163,7 +163,7 @@ def test_find_duplicates_agrees_with_pairwise_rule_on_labelled_pairs() -> None:
     rows = _labelled_pairs()[:60]
     for i, row in enumerate(rows):
         pair = frame(article(f"{i}a", row["title_a"], row["source_a"]),
-                     article(f"{i}b", row["title_b"], row["source_b"]))
+                     article(f"{i}b", row["title_b"], row["source_b"], hours=48))
         expected = titles_match(row["title_a"], row["title_b"], row["source_a"], row["source_b"])
         assert (len(find_duplicates(pair)) == 1) == (expected is not None), row
 
@@ -208,6 +208,17 @@ def test_near_duplicates_and_hard_negatives_in_one_batch() -> None:
     result = find_duplicates(articles)
     assert as_tuples(result) == {("n3", "n1", "near_title")}
     assert 0.5 < result["score"].iloc[0] < 1.0
+
+
+def test_bare_label_is_a_copy_only_when_carried_at_the_same_time() -> None:
+    articles = frame(
+        article("p1", "China Economy", "Dayton Daily News"),
+        article("p2", "China Economy", "The Herald Journal", hours=2),
+        article("p3", "China Economy", "Journal-News", hours=30),
+        article("p4", "China Economy", "Undated Paper"),
+    )
+    articles.loc[articles["article_id"] == "p4", "published_at"] = pd.NaT
+    assert as_tuples(find_duplicates(articles)) == {("p2", "p1", "title_exact")}
 
 
 def test_same_title_far_apart_is_a_template_not_a_copy() -> None:
