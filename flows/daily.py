@@ -141,7 +141,7 @@ def topic_digest(
         parsed = parse_feeds(
             run, config.db, {i: (f.language, f.region) for i, f in enumerate(topic.feeds)}
         )
-        deduped = dedupe_articles(run, config.db, window)
+        deduped = dedupe_articles(run, config.db, topic, window, config.outlets_file)
         report(
             topic.id, "dedupe", f"{parsed['articles']} articles, {deduped['duplicates']} duplicates"
         )

@@ -30,6 +30,7 @@ class TopicSettings(_Frozen):
     per_side_quota: int | None = Field(None, ge=1, description="default: max_articles / sides")
     top_up: bool = True
     show_international: bool = True
+    recent_days: int = Field(3, ge=0, le=30, description="days whose pages' articles go last")
 
 
 class Perspective(_Frozen):

@@ -81,10 +81,20 @@ class DigestArticle:
     source_domain: str | None = None
     description: str = ""
     ownership: str | None = None
+    also_carried_by: tuple[str, ...] = ()  # outlets whose copies were dropped as duplicates
 
     @property
     def locale(self) -> str:
         return f"{self.language}-{self.region}"
+
+
+@dataclass(frozen=True)
+class Story:
+    """Articles of the digest about one event, and which sides' press covered it that day."""
+
+    cluster_id: str
+    numbers: tuple[int, ...]  # selected articles in the story
+    sides: tuple[str, ...]  # topic sides with at least one article on it (selected or not)
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,7 @@ class DigestInput:
     logical_date: dt.date
     sides: tuple[tuple[str, str], ...]  # (perspective id, display name) in config order
     articles: tuple[DigestArticle, ...]
+    stories: tuple[Story, ...] = ()  # multi-article stories and one-side exclusives
 
     def side_articles(self, side: str) -> tuple[DigestArticle, ...]:
         return tuple(a for a in self.articles if a.side == side)

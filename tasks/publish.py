@@ -27,6 +27,7 @@ from prefect.cache_policies import NO_CACHE
 from parallax.topics import Topic
 from tasks import storage
 from tasks.chart import CHART_DAYS, render_topic_chart
+from tasks.dedupe import format_carried_by
 from tasks.models import Bullet, DigestArticle, DigestInput, DigestSummary
 from tasks.runs import RunRef, stage
 from tasks.summarize import load_digest_input, summary_from_row
@@ -41,6 +42,7 @@ class PageCounts:
 
     international: int = 0
     unknown: int = 0
+    total: int = 0  # recent, non-duplicate articles of the day, placed or not
 
 
 def md_text(value: str) -> str:
@@ -85,7 +87,12 @@ def without_off_topic(
                 out.append(Bullet(b.text, cites))
         return tuple(out)
 
-    return replace(digest, articles=articles), replace(
+    stories = tuple(
+        replace(st, numbers=tuple(renumber[n] for n in st.numbers if n in renumber))
+        for st in digest.stories
+    )
+    stories = tuple(st for st in stories if st.numbers)
+    return replace(digest, articles=articles, stories=stories), replace(
         summary,
         highlights=remap(summary.highlights),
         sides={s: remap(b) for s, b in summary.sides.items()},
@@ -135,10 +142,26 @@ def _front_matter(digest: DigestInput, summary: DigestSummary, counts: PageCount
             "unknownCount": counts.unknown,
             "summarizer": summary.summarizer,
             "articles": [_article_meta(a) for a in digest.articles],
-            "draft": False,
         }
     )
+    if counts.total:
+        front["internationalShare"] = round(counts.international / counts.total, 3)
+        front["unknownShare"] = round(counts.unknown / counts.total, 3)
+    blindspots = _blindspots(digest)
+    if blindspots:
+        front["blindspots"] = blindspots
+    front["draft"] = False
     return front
+
+
+def _blindspots(digest: DigestInput) -> list[dict]:
+    """Stories on the page that only one side's press covered that day."""
+    titles = {a.number: _one_line(a.title) for a in digest.articles}
+    return [
+        {"side": s.sides[0], "title": titles[s.numbers[0]], "n": list(s.numbers)}
+        for s in digest.stories
+        if len(s.sides) == 1 and len(digest.sides) > 1
+    ]
 
 
 def _one_line(value: str) -> str:
@@ -156,6 +179,7 @@ def _article_meta(a: DigestArticle) -> dict:
         "ownership": a.ownership,
         "locale": a.locale,
         "published": a.published_at.date().isoformat() if a.published_at else None,
+        **({"alsoCarriedBy": list(a.also_carried_by)} if a.also_carried_by else {}),
     }
 
 
@@ -179,9 +203,10 @@ def _sources(articles: tuple[DigestArticle, ...]) -> str:
             if a.published_at
             else ""
         )
+        carried = format_carried_by(a.also_carried_by)
         lines.append(
             f'{a.number}. <a id="source-{a.number}"></a>[{a.locale}] {title}'
-            f" - {md_text(a.source_name)}{when}"
+            f" - {md_text(a.source_name)}{when}" + (f" · {md_text(carried)}" if carried else "")
         )
     return "## Sources\n\n" + "\n".join(lines)
 
@@ -249,13 +274,17 @@ def publish_day(
         first, last = window
         side_counts = dict(
             con.execute(
-                storage.query("unplaced_counts"), [run.topic, run.logical_date, first, last]
+                storage.query("perspective_counts"), [run.topic, run.logical_date, first, last]
             ).fetchall()
         )
         page = render_page(
             digest,
             summary,
-            PageCounts(side_counts.get("international", 0), side_counts.get("unknown", 0)),
+            PageCounts(
+                side_counts.get("international", 0),
+                side_counts.get("unknown", 0),
+                sum(side_counts.values()),
+            ),
         )
         path = page_path(content_dir, topic.id, run.logical_date)
         changed = write_if_changed(path, page)

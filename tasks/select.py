@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 
 from parallax.topics import Topic
 from tasks import storage
+from tasks.dedupe import published_keys, recently_published
 from tasks.runs import RunRef, stage
 from tasks.window import within_window
 
@@ -33,11 +34,19 @@ def select_articles(
     """Pick up to ``quota`` newest articles per side, then top up to ``max_total``.
 
     ``candidates`` holds one row per eligible article: article_id, side, published_at,
-    feed_position. Page numbers run side by side block (config order), newest first.
+    feed_position, and optionally recently_published (already on a page of the previous days:
+    taken only when a side has nothing fresher). Page numbers run side by side block (config
+    order), newest first.
     """
-    ordered = candidates[candidates["side"].isin(policy.sides)].sort_values(
-        ["published_at", "feed_position", "article_id"],
-        ascending=[False, True, True],
+    eligible = candidates[candidates["side"].isin(policy.sides)]
+    recent = (
+        eligible["recently_published"].astype(bool)
+        if "recently_published" in eligible
+        else pd.Series(False, index=eligible.index)
+    )
+    ordered = eligible.assign(_recent=recent).sort_values(
+        ["_recent", "published_at", "feed_position", "article_id"],
+        ascending=[True, False, True, True],
         kind="stable",
     )
     pools = {
@@ -83,19 +92,34 @@ def policy_for(topic: Topic) -> SelectionPolicy:
 
 @task(name="select", cache_policy=NO_CACHE, task_run_name="select {run.topic}")
 def select_day(run: RunRef, db: Path, topic: Topic, window: tuple[dt.date, dt.date]) -> dict:
+    """Pick the page's articles; ones already on the previous days' pages only as a last resort."""
+    recent_days = topic.settings.recent_days
     with stage(db, run, "select") as counts, storage.connect(db) as con:
         candidates = con.execute(
             storage.query("select_candidates"), [run.topic, run.logical_date]
         ).df()
         candidates = candidates[within_window(candidates["published_at"], window)]
+        earlier = con.execute(
+            storage.query("recent_page_articles"),
+            [
+                run.topic,
+                run.logical_date - dt.timedelta(days=recent_days),
+                run.logical_date - dt.timedelta(days=1),
+            ],
+        ).df()
+        candidates = candidates.assign(
+            recently_published=recently_published(candidates, published_keys(earlier))
+        )
         selections, shortfalls = select_articles(candidates, policy_for(topic))
         storage.replace_day(con, "selections", run.topic, run.logical_date, run.run_id, selections)
         storage.replace_day(
             con, "selection_shortfalls", run.topic, run.logical_date, run.run_id, shortfalls
         )
+        reused = candidates.set_index("article_id")["recently_published"]
         counts.update(
             candidates=len(candidates),
             selected=len(selections),
+            reused_from_recent_pages=int(reused.reindex(selections["article_id"]).sum()),
             per_side=selections["side"].value_counts().to_dict(),
             shortfall=dict(zip(shortfalls["side"], shortfalls["shortfall"], strict=True)),
         )

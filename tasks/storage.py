@@ -33,6 +33,7 @@ _LOCK_WAIT_S = 15.0  # how long to wait for another process to release the file
 DAY_TABLES = (
     "articles",
     "duplicates",
+    "story_clusters",
     "article_perspectives",
     "selections",
     "selection_shortfalls",

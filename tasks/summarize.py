@@ -15,15 +15,17 @@ from dataclasses import asdict
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from parallax.topics import Topic
 from tasks import storage
 from tasks.llm import LLMSettings
-from tasks.models import Bullet, DigestArticle, DigestInput, DigestSummary, Summarizer
+from tasks.models import Bullet, DigestArticle, DigestInput, DigestSummary, Story, Summarizer
 from tasks.runs import RunRef, stage
 
+_POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 # Words that say nothing about which story a headline is about (English and Spanish feeds).
 _STOPWORDS = frozenset(
@@ -36,18 +38,36 @@ _STOPWORDS = frozenset(
 MAX_HIGHLIGHTS = 4
 MAX_SIDE_BULLETS = 5
 _SIMILAR_TERMS = 2  # shared key terms for two headlines to count as the same story
+_TOPIC_TERM_SHARE = 1 / 3  # a term in more headlines than this names the topic, not a story
 
 
 def key_terms(title: str) -> frozenset[str]:
-    words = (w.casefold().strip("'’-") for w in _WORD.findall(title))
+    words = (_POSSESSIVE.sub("", w.casefold()).strip("'’-") for w in _WORD.findall(title))
     return frozenset(w for w in words if len(w) > 2 and w not in _STOPWORDS)
+
+
+def _story_terms(digest: DigestInput) -> dict[int, frozenset[str]]:
+    """Key terms per article without the topic's own words (those in over a third of the
+    headlines, like "China" on a China page): they say which story, not which topic."""
+    terms = {a.number: key_terms(a.title) for a in digest.articles}
+    counts: dict[str, int] = {}
+    for ts in terms.values():
+        for t in ts:
+            counts[t] = counts.get(t, 0) + 1
+    common = {t for t, n in counts.items() if n > max(2, len(terms) * _TOPIC_TERM_SHARE)}
+    return {n: ts - common for n, ts in terms.items()}
+
+
+def _sides_covering(story: Story | None) -> int:
+    """Sides that covered a story when more than one did (what makes it a shared highlight)."""
+    return len(story.sides) if story is not None and len(story.sides) > 1 else 0
 
 
 class ExtractiveSummarizer:
     name = "extractive"
 
     def summarize(self, digest: DigestInput) -> DigestSummary:
-        terms = {a.number: key_terms(a.title) for a in digest.articles}
+        terms = _story_terms(digest)
         related = {
             a.number: [
                 b
@@ -56,7 +76,19 @@ class ExtractiveSummarizer:
             ]
             for a in digest.articles
         }
-        ranked = sorted(digest.articles, key=lambda a: (-len(related[a.number]), a.number))
+        # Stories found by clustering come first, by how many sides and articles carry them.
+        clustered = {n: s for s in digest.stories for n in s.numbers}
+        for number, story in clustered.items():
+            extra = [b for b in digest.articles if b.number in story.numbers and b.number != number]
+            related[number] = list({b.number: b for b in [*extra, *related[number]]}.values())
+        ranked = sorted(
+            digest.articles,
+            key=lambda a: (
+                -_sides_covering(clustered.get(a.number)),
+                -len(related[a.number]),
+                a.number,
+            ),
+        )
         highlights = tuple(
             self._highlight(a, related[a.number]) for a in _diverse(ranked, terms, MAX_HIGHLIGHTS)
         )
@@ -67,7 +99,7 @@ class ExtractiveSummarizer:
             )
             for side, _ in digest.sides
         }
-        return DigestSummary(self.name, highlights, sides)
+        return DigestSummary(self.name, highlights, sides, exclusives(digest))
 
     @staticmethod
     def _highlight(article: DigestArticle, related: list[DigestArticle]) -> Bullet:
@@ -76,6 +108,24 @@ class ExtractiveSummarizer:
         outlets = list(dict.fromkeys([article.source_name, *(b.source_name for b in others)]))
         text = f"{article.title} (reported by {_join(outlets)})"
         return Bullet(text, tuple(sorted({article.number, *(b.number for b in others)})))
+
+
+MAX_EXCLUSIVES = 3
+
+
+def exclusives(digest: DigestInput) -> tuple[Bullet, ...]:
+    """ "Only X's press covered ..." for the biggest stories that a single side covered."""
+    names = dict(digest.sides)
+    by_number = {a.number: a for a in digest.articles}
+    one_sided = [s for s in digest.stories if len(s.sides) == 1 and len(digest.sides) > 1]
+    one_sided.sort(key=lambda s: (-len(s.numbers), s.numbers))
+    return tuple(
+        Bullet(
+            f"Only {names[s.sides[0]]} outlets covered this story: {by_number[s.numbers[0]].title}",
+            s.numbers,
+        )
+        for s in one_sided[:MAX_EXCLUSIVES]
+    )
 
 
 def _diverse(
@@ -114,30 +164,52 @@ def make_summarizer(
     return LLMSummarizer(client, fallback=ExtractiveSummarizer())
 
 
+def _str(value: object, default: str = "") -> str:
+    return value if isinstance(value, str) and value else default
+
+
+def _opt(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def load_digest_input(con: duckdb.DuckDBPyConnection, topic: Topic, day: dt.date) -> DigestInput:
+    """The selected articles of a topic-day in page order, with their stories."""
     rows = con.execute(storage.query("digest_articles"), [topic.id, day]).df()
+    carried = dict(con.execute(storage.query("carried_by"), [topic.id, day]).fetchall())
+    sides = {p.id for p in topic.perspectives}
     articles = tuple(
         DigestArticle(
             number=int(r.number),
             article_id=r.article_id,
             side=r.side,
-            title=r.title or "",
-            link=r.link or "",
-            source_name=r.source_name or "unknown outlet",
-            published_at=None
-            if r.published_at is None or str(r.published_at) == "NaT"
-            else r.published_at.to_pydatetime(),
-            language=r.language or "en",
-            region=r.region or "US",
-            country=r.country,
-            source_domain=r.source_domain,
-            description=r.description or "",
-            ownership=r.ownership,
+            title=_str(r.title),
+            link=_str(r.link),
+            source_name=_str(r.source_name, "unknown outlet"),
+            published_at=None if pd.isna(r.published_at) else r.published_at.to_pydatetime(),
+            language=_str(r.language, "en"),
+            region=_str(r.region, "US"),
+            country=_opt(r.country),
+            source_domain=_opt(r.source_domain),
+            description=_str(r.description),
+            ownership=_opt(r.ownership),
+            also_carried_by=tuple(o for o in carried.get(r.article_id, ()) if o != r.source_name),
         )
         for r in rows.itertuples()
     )
+    stories = tuple(
+        Story(cluster_id, tuple(numbers), tuple(s for s in story_sides if s in sides))
+        for cluster_id, numbers, story_sides, size in con.execute(
+            storage.query("digest_stories"), [topic.id, day]
+        ).fetchall()
+        if size > 1 or len(numbers) > 1
+    )
     return DigestInput(
-        topic.id, topic.name, day, tuple((p.id, p.name) for p in topic.perspectives), articles
+        topic.id,
+        topic.name,
+        day,
+        tuple((p.id, p.name) for p in topic.perspectives),
+        articles,
+        stories,
     )
 
 
@@ -167,8 +239,6 @@ def summary_from_row(row: dict) -> DigestSummary:
 
 @task(name="summarize", cache_policy=NO_CACHE, task_run_name="summarize {run.topic}")
 def summarize_day(run: RunRef, db: Path, topic: Topic, summarizer: Summarizer) -> dict:
-    import pandas as pd
-
     with stage(db, run, "summarize") as counts:
         with storage.connect(db) as con:
             digest = load_digest_input(con, topic, run.logical_date)

@@ -119,10 +119,23 @@ def build_messages(digest: DigestInput) -> list[dict[str, str]]:
         *(_article_line(a) for a in digest.articles),
         "</articles>",
     ]
+    lines += _story_lines(digest)
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": "\n".join(lines)},
     ]
+
+
+def _story_lines(digest: DigestInput) -> list[str]:
+    """Which ids report the same event, and who covered it: material for highlights and
+    differences (computed by story clustering, not by the model)."""
+    if not digest.stories:
+        return []
+    rows = [
+        f"{'+'.join(map(str, s.numbers))}: covered by {', '.join(s.sides) or 'no side'}"
+        for s in digest.stories
+    ]
+    return ["Same-event groups (ids: sides whose press covered the event):", *rows]
 
 
 def summary_schema(digest: DigestInput) -> dict[str, Any]:

@@ -23,7 +23,8 @@ def make_site(dest: Path, *, with_chart: bool = False) -> Path:
     shutil.copytree(
         SITE,
         dest,
-        ignore=shutil.ignore_patterns("public", "resources", ".hugo_build.lock"),
+        # never build what a local publish left behind (pages are removed below, charts here)
+        ignore=shutil.ignore_patterns("public", "resources", ".hugo_build.lock", "charts"),
     )
     summaries = dest / "content" / "summaries"
     for topic_dir in summaries.iterdir():  # never build whatever a local publish left behind

@@ -141,3 +141,26 @@ def test_atomic_write_skips_identical_content(tmp_path: Path):
     assert write_if_changed(path, "two\n") is True
     assert path.read_text() == "two\n"
     assert [p.name for p in path.parent.iterdir()] == ["2026-02-07.md"]  # no temp files left
+
+
+def test_shares_carried_by_and_blindspots():
+    from dataclasses import replace
+
+    from tasks.models import Story
+
+    first = replace(SAMPLE.articles[0], also_carried_by=("Yahoo News", "MSN"))
+    d = replace(
+        SAMPLE,
+        articles=(first, *SAMPLE.articles[1:]),
+        stories=(Story("c1", (1, 4), ("china", "us")), Story("c2", (3,), ("us",))),
+    )
+    page = render_page(d, SUMMARY, PageCounts(international=2, unknown=1, total=10))
+    front = _front(page)
+    assert (front["internationalShare"], front["unknownShare"]) == (0.2, 0.1)
+    assert front["articles"][0]["alsoCarriedBy"] == ["Yahoo News", "MSN"]
+    assert "alsoCarriedBy" not in front["articles"][1]
+    assert front["blindspots"] == [
+        {"side": "us", "title": "Pentagon report tracks China naval shipbuilding", "n": [3]}
+    ]
+    assert "- Associated Press (2/7/2026) · also carried by Yahoo News and MSN" in page
+    assert list(front)[-1] == "draft"

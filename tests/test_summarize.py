@@ -48,3 +48,21 @@ def test_empty_digest_and_empty_side():
 
 def test_key_terms_ignore_stopwords_and_case():
     assert key_terms("The US and China: TRADE talks") == {"china", "trade", "talks"}
+
+
+def test_extractive_names_one_sided_stories_as_differences():
+    from dataclasses import replace
+
+    from tasks.models import Story
+
+    d = replace(
+        SAMPLE,
+        stories=(
+            Story("a", (1, 4), ("china", "us")),
+            Story("b", (3,), ("us",)),
+            Story("c", (5, 6), ("china",)),
+        ),
+    )
+    summary = ExtractiveSummarizer().summarize(d)
+    assert [b.citations for b in summary.differences] == [(5, 6), (3,)]
+    assert summary.differences[0].text.startswith("Only China outlets covered this story: ")
