@@ -104,7 +104,8 @@ FILL = [
     INSERT INTO duplicates
     SELECT topic, logical_date, article_id, run_id,
            'a' || (CAST(substr(article_id, 2) AS BIGINT) - 1),
-           ['guid', 'link', 'title_exact'][CAST(CAST(substr(article_id, 2) AS BIGINT) % 3 AS INTEGER) + 1],
+           ['guid', 'link', 'title_exact'][
+               CAST(CAST(substr(article_id, 2) AS BIGINT) % 3 AS INTEGER) + 1],
            1.0
     FROM articles WHERE CAST(substr(article_id, 2) AS BIGINT) % 50 = 7
     """,
