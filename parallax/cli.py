@@ -146,3 +146,10 @@ def migrate() -> None:
 
 def main() -> None:  # pragma: no cover - console script entry
     app()
+
+
+from parallax import cli_analyst  # noqa: E402  (imports fail/load_settings from here)
+
+app.command()(cli_analyst.sql)
+app.command()(cli_analyst.export)
+app.command(name="import-seed")(cli_analyst.import_seed)

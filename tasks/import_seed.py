@@ -410,3 +410,155 @@ def parse_seed_dir(path: Path | str) -> Iterator[SeedDigest]:
             yield parse_seed_page(file.read_text(encoding="utf-8"), file.parent.name, digest_date)
         except SeedParseError as exc:
             raise SeedParseError(f"{file}: {exc}") from exc
+
+
+# --- storing pages (``parallax import-seed``) ---------------------------------------------------
+
+
+def seed_page_files(path: Path | str) -> list[Path]:
+    """The digest pages under ``path`` (``<topic>/<YYYY-MM-DD>.md``), sorted; no section pages."""
+    root = Path(path)
+    if not root.is_dir():
+        raise FileNotFoundError(f"seed pages folder not found: {root}")
+    found = []
+    for file in sorted(root.glob("*/*.md")):
+        if not _FILE_NAME.match(file.name):
+            continue
+        try:
+            dt.date.fromisoformat(file.stem)
+        except ValueError:
+            continue
+        found.append(file)
+    return found
+
+
+def parse_seed_file(file: Path) -> SeedDigest:
+    """Parse one page file; topic and date come from its path. Errors name the file."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SeedParseError(f"{file}: cannot read: {exc}") from exc
+    try:
+        return parse_seed_page(text, file.parent.name, dt.date.fromisoformat(file.stem))
+    except SeedParseError as exc:
+        raise SeedParseError(f"{file}: {exc}") from exc
+
+
+_SEED_DIGEST_COLUMNS = (
+    "topic, digest_date, import_id, source_file, format, title, generated_at, topic_name,"
+    " sources, article_count, article_count_listed, CAST(perspectives AS JSON),"
+    " CAST(perspective_counts AS JSON), draft, highlights, CAST(perspective_bullets AS JSON),"
+    " summary_paragraphs, CAST(perspective_paragraphs AS JSON), key_differences,"
+    " perspective_basis, imported_at"
+)
+_SEED_ARTICLE_COLUMNS = (
+    "topic, digest_date, position, import_id, feed_perspective, perspective_basis, locale,"
+    " title, link, source_name, published_date"
+)
+
+
+def seed_frames(
+    pages: Sequence[tuple[str, SeedDigest]], import_id: str, imported_at: dt.datetime
+) -> tuple[Any, Any]:
+    """Arrow tables of ``seed_digests`` and ``seed_articles`` rows for (source_file, digest)."""
+    import json
+
+    import pyarrow as pa
+
+    def as_json(value: Any) -> str | None:
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    digests = []
+    articles = []
+    for source_file, digest in pages:
+        row = digest.digest_row()
+        for key in ("perspectives", "perspective_counts", "perspective_bullets"):
+            row[key] = as_json(row[key])
+        row["perspective_paragraphs"] = as_json(row["perspective_paragraphs"])
+        row.update(import_id=import_id, source_file=source_file, imported_at=imported_at)
+        digests.append(row)
+        articles += [{**a, "import_id": import_id} for a in digest.article_rows()]
+    strings = pa.list_(pa.string())
+    digest_schema = pa.schema(
+        [
+            ("topic", pa.string()),
+            ("digest_date", pa.date32()),
+            ("import_id", pa.string()),
+            ("source_file", pa.string()),
+            ("format", pa.string()),
+            ("title", pa.string()),
+            ("generated_at", pa.timestamp("us", tz="UTC")),
+            ("topic_name", pa.string()),
+            ("sources", strings),
+            ("article_count", pa.int32()),
+            ("article_count_listed", pa.int32()),
+            ("perspectives", pa.string()),
+            ("perspective_counts", pa.string()),
+            ("draft", pa.bool_()),
+            ("highlights", strings),
+            ("perspective_bullets", pa.string()),
+            ("summary_paragraphs", strings),
+            ("perspective_paragraphs", pa.string()),
+            ("key_differences", strings),
+            ("perspective_basis", pa.string()),
+            ("imported_at", pa.timestamp("us", tz="UTC")),
+        ]
+    )
+    article_schema = pa.schema(
+        [
+            ("topic", pa.string()),
+            ("digest_date", pa.date32()),
+            ("position", pa.int32()),
+            ("import_id", pa.string()),
+            ("feed_perspective", pa.string()),
+            ("perspective_basis", pa.string()),
+            ("locale", pa.string()),
+            ("title", pa.string()),
+            ("link", pa.string()),
+            ("source_name", pa.string()),
+            ("published_date", pa.date32()),
+        ]
+    )
+    return (
+        pa.Table.from_pylist(digests, schema=digest_schema),
+        pa.Table.from_pylist(articles, schema=article_schema),
+    )
+
+
+def store_seed(
+    con: Any,
+    pages: Sequence[tuple[str, SeedDigest]],
+    import_id: str,
+    imported_at: dt.datetime,
+) -> tuple[int, int]:
+    """Replace the rows of these pages in seed_digests/seed_articles in one transaction.
+
+    A re-imported page loses all its old article rows first, so a page that now lists fewer
+    articles leaves none behind. Returns (digests, articles) written.
+    """
+    digests, articles = seed_frames(pages, import_id, imported_at)
+    con.register("_seed_digests", digests)
+    con.register("_seed_articles", articles)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table in ("seed_articles", "seed_digests"):
+                con.execute(
+                    f"DELETE FROM {table} t USING (SELECT DISTINCT topic, digest_date"
+                    " FROM _seed_digests) k"
+                    " WHERE t.topic = k.topic AND t.digest_date = k.digest_date"
+                )
+            con.execute(
+                f"INSERT INTO seed_digests SELECT {_SEED_DIGEST_COLUMNS} FROM _seed_digests"
+            )
+            con.execute(
+                f"INSERT INTO seed_articles SELECT {_SEED_ARTICLE_COLUMNS} FROM _seed_articles"
+            )
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    finally:
+        con.unregister("_seed_digests")
+        con.unregister("_seed_articles")
+    return digests.num_rows, articles.num_rows

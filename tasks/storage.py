@@ -26,6 +26,7 @@ import pandas as pd
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
+VIEWS_DIR = SQL_DIR / "views"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _LOCK_WAIT_S = 15.0  # how long to wait for another process to release the file
 
@@ -116,8 +117,16 @@ def migration_files(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, str, Pa
     return found
 
 
-def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) -> list[str]:
-    """Apply migrations not yet recorded in schema_migrations; returns the names applied."""
+def migrate(
+    con: duckdb.DuckDBPyConnection,
+    directory: Path = MIGRATIONS_DIR,
+    views_dir: Path | None = None,
+) -> list[str]:
+    """Apply migrations not yet recorded in schema_migrations, then the analyst views.
+
+    Returns the names of the migrations applied. Views (``sql/views``, or ``views_dir``; none
+    when a custom migrations ``directory`` is given without one) are applied by ``apply_views``.
+    """
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
         " name VARCHAR NOT NULL, checksum VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
@@ -141,6 +150,49 @@ def migrate(con: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) ->
                 [version, name, checksum, utcnow()],
             )
         done.append(name)
+    if views_dir is None and directory == MIGRATIONS_DIR:
+        views_dir = VIEWS_DIR
+    if views_dir is not None:
+        apply_views(con, views_dir)
+    return done
+
+
+def apply_views(con: duckdb.DuckDBPyConnection, directory: Path = VIEWS_DIR) -> list[str]:
+    """(Re)create each view of ``directory`` whose file changed since it was applied.
+
+    Views hold no data, so unlike migrations they are kept equal to their files: a changed file
+    is applied again (``CREATE OR REPLACE VIEW``), a view whose file is gone is dropped. Each file
+    ``<name>.sql`` must create the view ``<name>``. Recorded in schema_views, so a second call
+    with unchanged files does nothing. Returns the names (re)created.
+    """
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_views (name VARCHAR PRIMARY KEY,"
+        " checksum VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    recorded = dict(con.execute("SELECT name, checksum FROM schema_views").fetchall())
+    existing = {
+        r[0]
+        for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+    }
+    files = {path.stem: path for path in sorted(directory.glob("*.sql"))}
+    done = []
+    with transaction(con):
+        for name in sorted(set(recorded) - set(files)):
+            con.execute(f'DROP VIEW IF EXISTS "{name}"')
+            con.execute("DELETE FROM schema_views WHERE name = ?", [name])
+        for name, path in files.items():
+            sql = path.read_text(encoding="utf-8")
+            checksum = hashlib.sha256(sql.encode()).hexdigest()
+            if recorded.get(name) == checksum and name in existing:
+                continue
+            con.execute(sql)
+            if not con.execute(
+                "SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [name]
+            ).fetchone()[0]:  # type: ignore[index]
+                raise MigrationError(f"{path.name} must create the view {name!r}")
+            con.execute("DELETE FROM schema_views WHERE name = ?", [name])
+            con.execute("INSERT INTO schema_views VALUES (?, ?, ?)", [name, checksum, utcnow()])
+            done.append(name)
     return done
 
 

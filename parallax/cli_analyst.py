@@ -1,0 +1,304 @@
+"""Analyst commands: `parallax sql`, `parallax export`, `parallax import-seed`.
+
+Kept apart from parallax/cli.py (which only registers them) so the run/ops commands and these
+evolve without touching each other.
+
+`sql` and `export` open the database read-only and never wait: DuckDB lets no reader in while a
+pipeline run writes the file (STACK-NOTES), so they fail at once with one line saying so. There
+is deliberately no "copy the busy file and query the copy" option: a copy taken while another
+process writes can be torn (a checkpoint half-written, the WAL not copied) and would answer
+wrongly without saying so. A run's write sessions are short; `--wait` retries for a while.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import typer
+
+from parallax.cli import fail, load_settings
+
+WaitOpt = Annotated[
+    float,
+    typer.Option(
+        "--wait", min=0, help="seconds to keep retrying while a run holds the database (default 0)"
+    ),
+]
+DbOpt = Annotated[
+    Path | None, typer.Option("--db", help="DuckDB file (default: PARALLAX_DB)", show_default=False)
+]
+
+
+class BusyDatabase(RuntimeError):
+    pass
+
+
+def _busy_message(db: Path, exc: Exception) -> str:
+    import re
+
+    pid = re.search(r"\(PID (\d+)\)", str(exc))
+    holder = f"process {pid.group(1)}" if pid else "another process"
+    return (
+        f"{db} is in use by {holder} (a pipeline run, or a duckdb shell open for writing); "
+        "DuckDB lets no reader in while a writer holds the file. Re-run when it has finished, "
+        "or add --wait SECONDS."
+    )
+
+
+@contextmanager
+def open_read_only(db: Path, wait_s: float = 0.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection, or BusyDatabase with one clear line; FileNotFoundError if absent."""
+    if not db.is_file():
+        raise FileNotFoundError(f"{db} does not exist (run the pipeline or `parallax migrate`)")
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            con = duckdb.connect(str(db), read_only=True)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise BusyDatabase(_busy_message(db, exc)) from None
+            time.sleep(min(0.5, max(deadline - time.monotonic(), 0.01)))
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _db(db: Path | None) -> Path:
+    return db if db is not None else load_settings().db
+
+
+def _cell(value: Any) -> Any:
+    """A value as JSON can hold it (dates ISO 8601, decimals as float, bytes as hex)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, list | tuple):
+        return [_cell(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _cell(v) for k, v in value.items()}
+    if hasattr(value, "__float__"):
+        return float(value)
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(_cell(value), ensure_ascii=False)
+    return str(_cell(value))
+
+
+def sql(
+    query: Annotated[
+        str, typer.Argument(help='a SQL query, e.g. "SELECT * FROM perspective_purity"')
+    ],
+    csv_out: Annotated[bool, typer.Option("--csv", help="print CSV (header + rows)")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="print a JSON array of objects")] = False,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", min=1, help="rows shown in table output (csv/json: all)")
+    ] = 200,
+    db: DbOpt = None,
+    wait: WaitOpt = 0.0,
+) -> None:
+    """Run a read-only SQL query on the database and print a table (or --csv / --json)."""
+    if csv_out and json_out:
+        raise fail("choose one of --csv and --json")
+    path = _db(db)
+    try:
+        with open_read_only(path, wait) as con:
+            try:
+                cursor = con.execute(query)
+            except duckdb.Error as exc:
+                raise fail(f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+            if cursor.description is None:
+                typer.echo("(no result)")
+                return
+            columns = [d[0] for d in cursor.description]
+            json_columns = {i for i, d in enumerate(cursor.description) if str(d[1]) == "JSON"}
+            rows = cursor.fetchall()
+    except (BusyDatabase, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    if csv_out:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([_text(v) for v in row] for row in rows)
+    elif json_out:
+        # JSON columns arrive as text; emit them as JSON values, not strings of JSON.
+        records = [
+            {
+                name: json.loads(v) if i in json_columns and isinstance(v, str) else _cell(v)
+                for i, (name, v) in enumerate(zip(columns, row, strict=True))
+            }
+            for row in rows
+        ]
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=1))
+    else:
+        _print_table(columns, rows, max_rows)
+
+
+def _print_table(columns: list[str], rows: list[tuple[Any, ...]], max_rows: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False, header_style="bold")
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    for row in rows[:max_rows]:
+        table.add_row(*(_text(v) for v in row))
+    console = Console(width=max(Console().width, 160) if not sys.stdout.isatty() else None)
+    console.print(table)
+    more = (
+        f"; first {max_rows} shown (--max-rows, or --csv for all)" if len(rows) > max_rows else ""
+    )
+    console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}{more}")
+
+
+class ExportFormat(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+
+
+def _quote_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def export(
+    out: Annotated[Path, typer.Option("--out", help="folder to write (created if missing)")],
+    format: Annotated[ExportFormat, typer.Option("--format", help="file format")] = (
+        ExportFormat.parquet
+    ),
+    db: DbOpt = None,
+    wait: WaitOpt = 0.0,
+) -> None:
+    """Export every table to DIR as Parquet (or CSV) files plus manifest.json with row counts."""
+    path = _db(db)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    entries = []
+    try:
+        with open_read_only(path, wait) as con:
+            tables = [
+                r[0]
+                for r in con.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+                    " AND NOT internal AND NOT temporary ORDER BY table_name"
+                ).fetchall()
+            ]
+            for table in tables:
+                target = out / f"{table}.{format.value}"
+                options = (
+                    "FORMAT parquet, COMPRESSION zstd"
+                    if format is ExportFormat.parquet
+                    else ("FORMAT csv, HEADER true")
+                )
+                # Read-only: no writer can be in, so the count and the copy see the same rows.
+                rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # type: ignore[index]
+                con.execute(f'COPY "{table}" TO {_quote_path(target)} ({options})')
+                entries.append(
+                    {
+                        "table": table,
+                        "file": target.name,
+                        "rows": rows,
+                        "bytes": target.stat().st_size,
+                    }
+                )
+                typer.echo(f"{table:<24} {rows:>10,} rows  {target}", err=True)
+    except (BusyDatabase, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    manifest = {
+        "database": str(path),
+        "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "format": format.value,
+        "tables": entries,
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    total = sum(e["rows"] for e in entries)
+    typer.echo(
+        f"exported {len(entries)} tables, {total:,} rows to {out} "
+        f"({time.perf_counter() - started:.1f} s); manifest: {out / 'manifest.json'}"
+    )
+
+
+def import_seed(
+    folder: Annotated[
+        Path, typer.Argument(help="the old system's summaries folder: <topic>/<YYYY-MM-DD>.md")
+    ],
+    db: DbOpt = None,
+    batch: Annotated[int, typer.Option(min=1, help="pages written per transaction")] = 200,
+) -> None:
+    """Import the old system's published pages into seed_digests and seed_articles."""
+    from tasks import storage
+    from tasks.import_seed import (
+        SeedDigest,
+        SeedParseError,
+        parse_seed_file,
+        seed_page_files,
+        store_seed,
+    )
+
+    path = _db(db)
+    try:
+        files = seed_page_files(folder)
+    except FileNotFoundError as exc:
+        raise fail(str(exc)) from None
+    if not files:
+        raise fail(f"no <topic>/<YYYY-MM-DD>.md pages under {folder}")
+    import_id = "seed-" + uuid.uuid4().hex[:12]
+    imported_at = dt.datetime.now(dt.UTC)
+    started = time.perf_counter()
+    failed: list[str] = []
+    n_digests = n_articles = 0
+    pending: list[tuple[str, SeedDigest]] = []
+    try:
+        with storage.connect(path) as con:
+            storage.migrate(con)
+
+            def flush() -> None:
+                nonlocal n_digests, n_articles
+                if pending:
+                    d, a = store_seed(con, pending, import_id, imported_at)
+                    n_digests += d
+                    n_articles += a
+                    pending.clear()
+
+            for i, file in enumerate(files, 1):
+                try:
+                    digest = parse_seed_file(file)
+                except SeedParseError as exc:
+                    failed.append(str(exc))
+                    typer.secho(f"skipped {exc}", fg=typer.colors.YELLOW, err=True)
+                else:
+                    pending.append((file.relative_to(folder).as_posix(), digest))
+                if len(pending) >= batch:
+                    flush()
+                if i % 100 == 0 or i == len(files):
+                    typer.echo(f"import-seed {i}/{len(files)} pages read", err=True)
+            flush()
+    except storage.DatabaseBusyError as exc:
+        raise fail(str(exc)) from None
+    seconds = time.perf_counter() - started
+    typer.echo(
+        f"imported {n_digests} pages, {n_articles:,} articles from {folder} into {path} "
+        f"(import {import_id}, {seconds:.1f} s); {len(failed)} page(s) failed"
+    )
+    if failed:
+        raise typer.Exit(1)

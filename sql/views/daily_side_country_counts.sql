@@ -1,0 +1,28 @@
+-- daily_side_country_counts: how many articles each side and outlet country contributed to a
+-- topic per day (the numbers behind the topic chart, for any range of days).
+--
+-- Answers: "how much did Chinese vs Hong Kong outlets publish on us-china each day, and how much
+-- of it reached the page?"
+--
+-- Columns
+--   topic, logical_date   the topic-day
+--   side                  country-true side id, 'international' or 'unknown'
+--   country               outlet country (ISO-3166 alpha-2), NULL when unknown
+--   articles              articles fetched and classified, duplicates included
+--   unique_articles       articles left after dedupe (what selection chooses from)
+--   duplicates            articles dropped as copies
+--   selected              articles listed on the page
+CREATE OR REPLACE VIEW daily_side_country_counts AS
+SELECT
+    p.topic,
+    p.logical_date,
+    p.perspective AS side,
+    p.country,
+    count(*) AS articles,
+    count(*) FILTER (WHERE d.article_id IS NULL) AS unique_articles,
+    count(d.article_id) AS duplicates,
+    count(s.article_id) AS selected
+FROM article_perspectives p
+LEFT JOIN duplicates d USING (topic, logical_date, article_id)
+LEFT JOIN selections s USING (topic, logical_date, article_id)
+GROUP BY ALL;
