@@ -153,3 +153,7 @@ from parallax import cli_analyst  # noqa: E402  (imports fail/load_settings from
 app.command()(cli_analyst.sql)
 app.command()(cli_analyst.export)
 app.command(name="import-seed")(cli_analyst.import_seed)
+
+
+if __name__ == "__main__":  # python -m parallax.cli
+    app()

@@ -1,4 +1,4 @@
--- 004: audit of every language-model call (issue 5), also the response cache.
+-- 002: audit of every language-model call (issue 5), also the response cache.
 --
 -- One row per HTTP attempt (failed attempts included, with `error`), per cache hit
 -- (cache_hit = true, cost 0, attempt 0) and per call stopped by the run's cost budget
