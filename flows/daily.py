@@ -15,6 +15,7 @@ from parallax.progress import report
 from parallax.settings import Settings
 from parallax.topics import Topic, load_topics
 from tasks.classify import classify_day
+from tasks.classify_llm import make_outlet_fallback
 from tasks.dedupe import dedupe_articles
 from tasks.fetch import FetchOutcome, build_search_url, fetch_feed
 from tasks.llm import LLMSettings
@@ -46,6 +47,7 @@ class PipelineConfig:
     day_bounded_search: bool  # add after:/before: operators (past days, backfills)
     llm: LLMSettings | None = None  # None: the extractive summarizer
     llm_api_key_secret: str | None = None  # Prefect Secret block name, loaded at run time
+    classify_with_llm: bool = False  # the LLM fallback for unknown outlets (needs llm)
 
     @classmethod
     def from_settings(cls, settings: Settings, day: dt.date) -> PipelineConfig:
@@ -62,6 +64,7 @@ class PipelineConfig:
             day_bounded_search=day < dt.datetime.now(dt.UTC).date(),
             llm=settings.llm_settings(),
             llm_api_key_secret=settings.llm_api_key_secret,
+            classify_with_llm=settings.classify_with_llm,
         )
 
 
@@ -145,7 +148,13 @@ def topic_digest(
         report(
             topic.id, "dedupe", f"{parsed['articles']} articles, {deduped['duplicates']} duplicates"
         )
-        classified = classify_day(run, config.db, topic, config.outlets_file)
+        fallback = make_outlet_fallback(
+            config.llm if config.classify_with_llm else None,
+            config.db,
+            run.run_id,
+            config.llm_api_key_secret,
+        )
+        classified = classify_day(run, config.db, topic, config.outlets_file, fallback)
         report(
             topic.id,
             "classify",

@@ -154,6 +154,11 @@ app.command()(cli_analyst.sql)
 app.command()(cli_analyst.export)
 app.command(name="import-seed")(cli_analyst.import_seed)
 
+from parallax import cli_outlets  # noqa: E402
+
+app.command()(cli_outlets.classify)
+app.add_typer(cli_outlets.outlets_app, name="outlets")
+
 
 if __name__ == "__main__":  # python -m parallax.cli
     app()

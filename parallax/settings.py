@@ -43,6 +43,9 @@ class Settings(BaseSettings):
         description="name of a Prefect Secret block holding the API key (else the "
         "provider's own variable, e.g. OPENAI_API_KEY)",
     )
+    classify_with_llm: bool = Field(
+        True, description="ask the model about outlets the registry cannot place (needs a model)"
+    )
     llm_timeout_s: float = Field(60.0, gt=0)
     llm_max_retries: int = Field(3, ge=0, le=10)
     llm_max_concurrency: int = Field(4, ge=1)

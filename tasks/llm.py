@@ -227,6 +227,16 @@ class DuckDBLLMStore:
             self._con.cursor().execute(self._INSERT, params)
 
 
+def load_api_key(secret_block: str | None) -> str | None:
+    """The API key from a Prefect Secret block, when one is named; else None (litellm then
+    reads the provider's own variable, e.g. OPENAI_API_KEY)."""
+    if not secret_block:
+        return None
+    from prefect.blocks.system import Secret
+
+    return Secret.load(secret_block, _sync=True).get()  # type: ignore[union-attr,call-arg]
+
+
 class DuckDBFileLLMStore:
     """`LLMStore` on a DuckDB file, opened only for each lookup or write, so no connection is
     held while a model call is in flight (other stages and analysts can use the file)."""

@@ -152,15 +152,10 @@ def make_summarizer(
     falls back to the extractive one (and says why) when the model's answer fails validation."""
     if llm is None:
         return ExtractiveSummarizer()
-    from tasks.llm import DuckDBFileLLMStore, LLMClient
+    from tasks.llm import DuckDBFileLLMStore, LLMClient, load_api_key
     from tasks.summarize_llm import LLMSummarizer
 
-    api_key = None
-    if api_key_secret:
-        from prefect.blocks.system import Secret
-
-        api_key = Secret.load(api_key_secret, _sync=True).get()  # type: ignore[union-attr,call-arg]
-    client = LLMClient(llm, DuckDBFileLLMStore(db), run_id, api_key=api_key)
+    client = LLMClient(llm, DuckDBFileLLMStore(db), run_id, api_key=load_api_key(api_key_secret))
     return LLMSummarizer(client, fallback=ExtractiveSummarizer())
 
 

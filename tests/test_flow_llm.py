@@ -66,6 +66,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, llm_stub: LLMStub) -> P
     monkeypatch.setenv("PARALLAX_LLM_MODEL", STUB_MODEL)
     monkeypatch.setenv("PARALLAX_LLM_API_BASE", llm_stub.api_base)
     monkeypatch.setenv("OPENAI_API_KEY", SENTINEL_KEY)
+    monkeypatch.setenv("PARALLAX_CLASSIFY_WITH_LLM", "false")  # tested in test_classify_llm.py
     return tmp_path
 
 

@@ -1,0 +1,85 @@
+"""Outlet commands: `parallax classify` (a CSV of outlets) and `parallax outlets unknown`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from parallax.cli import fail, load_settings
+
+outlets_app: typer.Typer = typer.Typer(
+    help="Inspect the outlet registry and what it does not cover yet.", no_args_is_help=True
+)
+
+
+def classify(
+    input: Annotated[
+        Path,
+        typer.Option(
+            "--input",
+            "-i",
+            help="CSV with a source_name column and optional source_url and/or domain",
+        ),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write")],
+) -> None:
+    """Classify outlets from a CSV: adds country, kind, method, confidence, evidence (offline)."""
+    from tasks.classify import classify_table
+    from tasks.outlets import RegistryError, load_registry
+
+    settings = load_settings()
+    try:
+        frame = pd.read_csv(input, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise fail(f"input file not found: {input}") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise fail(f"{input}: not a readable UTF-8 CSV ({str(exc).splitlines()[0]})") from None
+    try:
+        registry = load_registry(settings.outlets_file)
+        started = time.perf_counter()
+        result = classify_table(frame, registry)
+    except (RegistryError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    result.to_csv(output, index=False)
+    answered = int(result["country"].notna().sum())
+    typer.echo(
+        f"{len(result)} rows -> {output}: {answered} with a country, "
+        f"{len(result) - answered} without ({time.perf_counter() - started:.2f} s, "
+        f"registry {registry.version})",
+        err=True,
+    )
+
+
+@outlets_app.command("unknown")
+def unknown(
+    topic: Annotated[str | None, typer.Option("--topic", "-t", help="only this topic")] = None,
+    since: Annotated[
+        dt.datetime | None,
+        typer.Option("--since", formats=["%Y-%m-%d"], help="only digests on or after YYYY-MM-DD"),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1)] = 30,
+) -> None:
+    """The most frequent outlets with no known country: what to add to config/outlets.csv."""
+    from parallax.cli_analyst import BusyDatabase, open_read_only
+    from tasks import storage
+
+    settings = load_settings()
+    try:
+        with open_read_only(settings.db) as con:
+            rows = con.execute(
+                storage.query("unknown_outlets"), [topic, since.date() if since else None, limit]
+            ).fetchall()
+    except (BusyDatabase, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    if not rows:
+        typer.echo("no unclassified outlets" + (f" for {topic}" if topic else ""))
+        return
+    typer.echo(f"{'articles':>8} {'days':>5}  {'outlet':<40} {'domain':<32} topics")
+    for name, domain, _kind, articles, days, topics, _last in rows:
+        typer.echo(f"{articles:>8} {days:>5}  {name[:40]:<40} {domain[:32]:<32} {topics}")
