@@ -12,6 +12,7 @@ import yaml
 from parallax.demo import SAMPLE_DATE, SAMPLE_FEEDS, SampleFeedServer
 from parallax.settings import Settings
 from parallax.topics import load_topics
+from tasks.dedupe import titles_match
 from tests.feedserver import Reply, ScriptedServer
 
 pytestmark = pytest.mark.slow
@@ -46,6 +47,17 @@ def _counts(db: Path) -> dict[str, int]:
         return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
 
 
+def _decisions(db: Path) -> tuple[list, list]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        dups = con.execute(
+            "SELECT topic, article_id, kept_article_id, method FROM duplicates ORDER BY ALL"
+        ).fetchall()
+        stories = con.execute(
+            "SELECT topic, article_id, cluster_id FROM story_clusters ORDER BY ALL"
+        ).fetchall()
+    return dups, stories
+
+
 def _front(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n", 2)[1])
 
@@ -61,6 +73,7 @@ def test_daily_flow_publishes_and_reruns_identically(prefect_harness, env, monke
         pages = {r.topic: Path(r.page) for r in first if r.page}
         first_bytes = {t: p.read_bytes() for t, p in pages.items()}
         before = _counts(env / "p.duckdb")
+        decisions = _decisions(env / "p.duckdb")
         second = daily_digest(topics=topics, date=SAMPLE_DATE)
 
     assert {t: p.read_bytes() for t, p in pages.items()} == first_bytes
@@ -73,6 +86,13 @@ def test_daily_flow_publishes_and_reruns_identically(prefect_harness, env, monke
         expected = before[table] + LEDGER.get(table, 0) * len(topics)
         assert after[table] == expected, table
     assert {r.run_id for r in first}.isdisjoint({r.run_id for r in second})
+    assert _decisions(env / "p.duckdb") == decisions  # same duplicates and stories
+
+    for page in pages.values():  # no page lists two copies of one headline
+        titles = [a["title"] for a in _front(page)["articles"]]
+        assert not [
+            (a, b) for i, a in enumerate(titles) for b in titles[i + 1 :] if titles_match(a, b)
+        ]
 
     with duckdb.connect(str(env / "p.duckdb"), read_only=True) as con:
         for topic, page in pages.items():
