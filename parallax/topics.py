@@ -30,6 +30,7 @@ class TopicSettings(_Frozen):
     per_side_quota: int | None = Field(None, ge=1, description="default: max_articles / sides")
     top_up: bool = True
     show_international: bool = True
+    international_max: int = Field(5, ge=0, le=50, description="articles listed apart when shown")
     recent_days: int = Field(3, ge=0, le=30, description="days whose pages' articles go last")
 
 

@@ -475,6 +475,18 @@ def _is_retryable(exc: BaseException) -> bool:
     return isinstance(status, int) and status in RETRYABLE_STATUS
 
 
+_SEMAPHORES: dict[tuple[str, str | None, int], threading.Semaphore] = {}
+_SEMAPHORES_LOCK = threading.Lock()
+
+
+def _shared_semaphore(settings: LLMSettings) -> threading.Semaphore:
+    """One limit per model endpoint for the whole process: topics run concurrently, each with
+    its own client, and the provider's rate limit is per key, not per topic."""
+    key = (settings.model, settings.api_base, settings.max_concurrency)
+    with _SEMAPHORES_LOCK:
+        return _SEMAPHORES.setdefault(key, threading.Semaphore(settings.max_concurrency))
+
+
 class LLMClient:
     """Calls the model for one run; see the module docstring for what a call does."""
 
@@ -497,7 +509,7 @@ class LLMClient:
         self._sleep = sleep
         self.redact = Redactor.from_env(os.environ if env is None else env, [api_key or ""])
         _install_log_filter(self.redact.secrets)
-        self._semaphore = threading.Semaphore(settings.max_concurrency)
+        self._semaphore = _shared_semaphore(settings)
         self._budget_lock = threading.Lock()
         self._spent = 0.0
         self._reserved = 0.0

@@ -28,7 +28,7 @@ from parallax.topics import Topic
 from tasks import storage
 from tasks.chart import CHART_DAYS, render_topic_chart
 from tasks.dedupe import format_carried_by
-from tasks.models import Bullet, DigestArticle, DigestInput, DigestSummary
+from tasks.models import INTERNATIONAL, Bullet, DigestArticle, DigestInput, DigestSummary
 from tasks.runs import RunRef, stage
 from tasks.summarize import load_digest_input, summary_from_row
 
@@ -115,6 +115,21 @@ def render_page(digest: DigestInput, summary: DigestSummary, counts: PageCounts)
                 f"{name} Perspective ({name} Sources)",
                 summary.sides.get(side, ()),
                 f"No {name} sources available for this time period.",
+            )
+        )
+    international = digest.side_articles(INTERNATIONAL)
+    if international:
+        body.append(
+            _section(
+                "Coverage from Other Countries",
+                tuple(
+                    Bullet(
+                        f"{a.source_name} ({a.country or 'unknown country'}): {a.title}",
+                        (a.number,),
+                    )
+                    for a in international
+                ),
+                "",
             )
         )
     if summary.differences:

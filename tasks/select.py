@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from parallax.topics import Topic
 from tasks import storage
 from tasks.dedupe import published_keys, recently_published
+from tasks.models import INTERNATIONAL
 from tasks.runs import RunRef, stage
 from tasks.window import within_window
 
@@ -26,6 +27,7 @@ class SelectionPolicy:
     max_total: int
     quota: int
     top_up: bool
+    international_max: int = 0  # listed apart, after the sides; 0 = none
 
 
 def select_articles(
@@ -38,7 +40,7 @@ def select_articles(
     taken only when a side has nothing fresher). Page numbers run side by side block (config
     order), newest first.
     """
-    eligible = candidates[candidates["side"].isin(policy.sides)]
+    eligible = candidates[candidates["side"].isin([*policy.sides, INTERNATIONAL])]
     recent = (
         eligible["recently_published"].astype(bool)
         if "recently_published" in eligible
@@ -60,8 +62,11 @@ def select_articles(
             extra = pools[side][len(taken[side]) : len(taken[side]) + max(room, 0)]
             taken[side] += extra
             room -= len(extra)
+    # Outlets of countries on no side are listed apart, never counted in a side's quota.
+    intl = list(ordered.loc[ordered["side"] == INTERNATIONAL, "article_id"])
+    taken[INTERNATIONAL] = intl[: policy.international_max]
     rows, number = [], 0
-    for side in policy.sides:
+    for side in (*policy.sides, INTERNATIONAL):
         for rank, article_id in enumerate(taken[side], start=1):
             number += 1
             rows.append((article_id, side, number, rank))
@@ -87,6 +92,7 @@ def policy_for(topic: Topic) -> SelectionPolicy:
         topic.settings.max_articles,
         topic.side_quota,
         topic.settings.top_up,
+        topic.settings.international_max if topic.settings.show_international else 0,
     )
 
 

@@ -34,7 +34,8 @@ def valid_answer(request: ReceivedRequest) -> StubReply:
     arts = _articles(request)
     by_side: dict[str, list[int]] = {}
     for n, side in arts:
-        by_side.setdefault(side, []).append(n)
+        if side != "international":  # listed apart on the page, not a side to summarize
+            by_side.setdefault(side, []).append(n)
     sides = {
         s: [
             {"text": f"Coverage point {i} from this side.", "citations": [ids[i % len(ids)]]}
@@ -67,6 +68,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, llm_stub: LLMStub) -> P
     monkeypatch.setenv("PARALLAX_LLM_API_BASE", llm_stub.api_base)
     monkeypatch.setenv("OPENAI_API_KEY", SENTINEL_KEY)
     monkeypatch.setenv("PARALLAX_CLASSIFY_WITH_LLM", "false")  # tested in test_classify_llm.py
+    monkeypatch.setenv("PARALLAX_LLM_INPUT_COST_PER_TOKEN", "0.00000015")
+    monkeypatch.setenv("PARALLAX_LLM_OUTPUT_COST_PER_TOKEN", "0.0000006")
     return tmp_path
 
 

@@ -164,3 +164,18 @@ def test_shares_carried_by_and_blindspots():
     ]
     assert "- Associated Press (2/7/2026) · also carried by Yahoo News and MSN" in page
     assert list(front)[-1] == "draft"
+
+
+def test_international_articles_get_their_own_section_not_a_side():
+    d = digest(
+        article(1, "us", "US story", "AP", "US"),
+        article(2, "international", "Gulf view", "Al Jazeera", "QA"),
+    )
+    page = render_page(d, DigestSummary("extractive", (), {"us": (), "china": ()}), PageCounts())
+    front = _front(page)
+    assert [p["count"] for p in front["perspectives"]] == [1, 0]
+    assert front["articleCount"] == 2
+    assert (
+        "## Coverage from Other Countries\n\n- Al Jazeera (QA): Gulf view [\\[2\\]](#source-2)"
+        in page
+    )

@@ -65,3 +65,12 @@ def test_deterministic_under_row_order(seed):
     expected, _ = select_articles(cands, POLICY)
     shuffled, _ = select_articles(cands.sample(frac=1, random_state=seed), POLICY)
     pd.testing.assert_frame_equal(expected, shuffled)
+
+
+def test_international_outlets_are_listed_apart_up_to_their_limit():
+    policy = SelectionPolicy(("us", "china"), 20, 10, top_up=True, international_max=2)
+    sel, short = select_articles(_candidates({"us": 3, "china": 30, "international": 5}), policy)
+    counts = sel["side"].value_counts().to_dict()
+    assert counts == {"us": 3, "china": 17, "international": 2}  # sides fill max_total alone
+    assert sel.tail(2)["side"].tolist() == ["international"] * 2  # numbered after the sides
+    assert "international" not in set(short["side"])
