@@ -76,7 +76,8 @@ class TopicResult:
     status: str = "running"
     page: str | None = None
     per_side: dict[str, int] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # something failed, e.g. one feed
+    notes: list[str] = field(default_factory=list)  # worth knowing, e.g. a side's shortfall
     error: str | None = None
 
 
@@ -169,7 +170,7 @@ def topic_digest(
         result.per_side = selected["per_side"]
         short = ", ".join(f"{side} {n}" for side, n in selected["shortfall"].items() if n)
         if short:
-            result.warnings.append(f"fewer articles than the per-side quota: {short} short")
+            result.notes.append(f"fewer articles than the per-side quota: {short} short")
         finish_run(
             config.db,
             run,

@@ -52,6 +52,17 @@ def load_settings() -> Settings:
         raise fail(f"{name}: {first['msg']}") from None
 
 
+def prepare_database(db: Path) -> None:
+    """Create or upgrade the schema before anything runs, so a problem is one clear line."""
+    from tasks import storage
+
+    try:
+        with storage.connect(db) as con:
+            storage.migrate(con)
+    except (storage.DatabaseBusyError, storage.MigrationError) as exc:
+        raise fail(f"{db}: {exc}") from None
+
+
 def run_pipeline(topics: list[str] | None, day: dt.date) -> int:
     """Run the daily flow in this process; print one line per topic; 0 when all succeeded."""
     settings = load_settings()
@@ -59,6 +70,7 @@ def run_pipeline(topics: list[str] | None, day: dt.date) -> int:
         selected = [t.id for t in load_topics(settings.topics_file).select(topics)]
     except ConfigError as exc:
         raise fail(str(exc)) from None
+    prepare_database(settings.db)
     progress.enable_console()
     typer.echo(f"parallax: {day} · topics {', '.join(selected)} · db {settings.db}", err=True)
 
@@ -71,8 +83,11 @@ def run_pipeline(topics: list[str] | None, day: dt.date) -> int:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
     # The heartbeat thread costs ~1 s per flow run to join and tells a one-shot run nothing.
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        results = daily_digest(topics=selected, date=day)
+    try:
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            results = daily_digest(topics=selected, date=day)
+    except Exception as exc:  # the flow itself failed (not one topic): say so in one line
+        raise fail(f"the run failed: {type(exc).__name__}: {exc}") from None
     failed = 0
     for r in results:
         if r.status == "succeeded":
@@ -81,6 +96,8 @@ def run_pipeline(topics: list[str] | None, day: dt.date) -> int:
             typer.secho(line, fg=typer.colors.GREEN)
             for w in r.warnings:
                 typer.secho(f"        {r.topic:<15} warning: {w}", fg=typer.colors.YELLOW)
+            for note in r.notes:
+                typer.echo(f"        {r.topic:<15} note: {note}")
         else:
             failed += 1
             typer.secho(
