@@ -22,11 +22,18 @@ import re
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 
-from tasks.dedupe import find_duplicates, normalize_title, similar_sets, titles_match
+from tasks.dedupe import (
+    connected_components,
+    find_duplicates,
+    normalize_title,
+    similar_sets,
+    titles_match,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "articles.csv"
@@ -55,22 +62,8 @@ def baseline_pairs(token_sets: list[frozenset[str]]) -> list[tuple[int, int]]:
 
 def groups_of(n: int, pairs: list[tuple[int, int]]) -> tuple[int, int]:
     """(groups of 2+ articles, articles that would be dropped) for a set of duplicate pairs."""
-    parent = list(range(n))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    sizes: dict[int, int] = {}
-    for x in range(n):
-        root = find(x)
-        sizes[root] = sizes.get(root, 0) + 1
+    roots = connected_components(n, [a for a, _ in pairs], [b for _, b in pairs])
+    sizes = Counter(roots.tolist())
     multi = [s for s in sizes.values() if s > 1]
     return len(multi), sum(multi) - len(multi)
 

@@ -580,7 +580,7 @@ def _edges(frame: pd.DataFrame, settings: DedupeSettings) -> pd.DataFrame:
     return pd.concat(found, ignore_index=True)
 
 
-def _components(n: int, a: Iterable[int], b: Iterable[int]) -> np.ndarray:
+def connected_components(n: int, a: Iterable[int], b: Iterable[int]) -> np.ndarray:
     """Union-find; each node's component is named by its lowest member."""
     parent = list(range(n))
 
@@ -661,7 +661,7 @@ def find_duplicates(
     edges = _edges(frame, settings)
     if edges.empty:
         return _empty_duplicates()
-    roots = _components(len(frame), edges["a"].tolist(), edges["b"].tolist())
+    roots = connected_components(len(frame), edges["a"].tolist(), edges["b"].tolist())
     prefs = side_preference or {}
     order = pd.DataFrame(
         {
@@ -811,7 +811,7 @@ def cluster_stories(
     a = links["a"].to_numpy(dtype=np.int64)
     b = links["b"].to_numpy(dtype=np.int64)
     scores = links["score"].to_numpy(dtype=float)
-    roots = _components(n, a.tolist(), b.tolist())
+    roots = connected_components(n, a.tolist(), b.tolist())
     best = np.zeros(n)
     np.maximum.at(best, a, scores)
     np.maximum.at(best, b, scores)
