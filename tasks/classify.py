@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -321,6 +322,7 @@ def classify_articles(
     topic: Topic,
     registry: OutletRegistry,
     fallback: Fallback | None = None,
+    outlet_results: dict[tuple[str | None, str | None], OutletClassification] | None = None,
 ) -> pd.DataFrame:
     """One classification row per article (columns CLASSIFICATION_COLUMNS, input order).
 
@@ -338,7 +340,8 @@ def classify_articles(
     names, urls, domains, titles = (
         column(c) for c in ("source_name", "source_url", "source_domain", "title")
     )
-    outlets: dict[tuple[str | None, str | None], OutletClassification] = {}
+    # Per outlet (name, host) before any publisher recovery; a caller may pass a dict to see it.
+    outlets = outlet_results if outlet_results is not None else {}
     recovered: dict[tuple[str | None, str | None], OutletClassification | None] = {}
     rows = []
     for article_id, name, url, domain, title in zip(
@@ -411,30 +414,52 @@ def classify_table(df: pd.DataFrame, registry: OutletRegistry) -> pd.DataFrame:
     return out
 
 
-def outlet_rows(articles: pd.DataFrame, result: pd.DataFrame) -> pd.DataFrame:
-    """One row per outlet (source name + publisher domain) with its decision and article count."""
-    keyed = pd.DataFrame(
-        {
-            "source_name": articles["source_name"].map(lambda v: _text(v) or "").values,
-            "source_domain": articles["source_domain"].map(lambda v: _text(v) or "").values,
-            **{
-                c: result[c].values
-                for c in (
-                    "country",
-                    "outlet_kind",
-                    "outlet_name",
-                    "ownership",
-                    "method",
-                    "confidence",
-                    "evidence",
-                )
-            },
-        }
+def outlet_rows(
+    outlet_results: dict[tuple[str | None, str | None], OutletClassification],
+    articles: pd.DataFrame,
+) -> pd.DataFrame:
+    """One row per outlet (name + publisher host as the feed gave them) with the outlet's own
+    decision (an aggregator stays an aggregator) and how many of the day's articles it has."""
+    n = len(articles)
+    domains = articles["source_domain"] if "source_domain" in articles else [None] * n
+    urls = articles["source_url"] if "source_url" in articles else [None] * n
+    counts = Counter(  # the same outlet key as classify_articles
+        (_text(name), _text(domain) or _text(url))
+        for name, domain, url in zip(articles["source_name"], domains, urls, strict=True)
     )
-    grouped = keyed.groupby(["source_name", "source_domain"], sort=True, dropna=False)
-    out = grouped.first().reset_index()
-    out["articles"] = grouped.size().values
-    return out.rename(columns={"outlet_kind": "kind"})
+    rows = [
+        {
+            "source_name": name or "",
+            "source_domain": host or "",
+            "country": c.country,
+            "kind": c.kind,
+            "outlet_name": c.outlet_name,
+            "ownership": c.ownership,
+            "method": c.method,
+            "confidence": c.confidence,
+            "evidence": c.evidence,
+            "articles": counts[(name, host)],
+        }
+        for (name, host), c in sorted(
+            outlet_results.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")
+        )
+    ]
+    columns = [
+        "source_name",
+        "source_domain",
+        "country",
+        "kind",
+        "outlet_name",
+        "ownership",
+        "method",
+        "confidence",
+        "evidence",
+        "articles",
+    ]
+    # object dtype keeps None as None (pandas would turn it into NaN, which DuckDB stores as
+    # the string 'nan' in a text column).
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    return frame.astype({"confidence": "float64", "articles": "int64"})
 
 
 @task(name="classify", cache_policy=NO_CACHE, task_run_name="classify {run.topic}")
@@ -450,13 +475,14 @@ def classify_day(
         with storage.connect(db) as con:
             storage.snapshot_registry(con, registry)
             articles = storage.load_day(con, "articles", run.topic, run.logical_date)
-        result = classify_articles(articles, topic, registry, fallback)
+        outlet_results: dict[tuple[str | None, str | None], OutletClassification] = {}
+        result = classify_articles(articles, topic, registry, fallback, outlet_results)
         with storage.connect(db) as con:
             storage.replace_day(
                 con, "article_perspectives", run.topic, run.logical_date, run.run_id, result
             )
             storage.upsert_outlet_classifications(
-                con, outlet_rows(articles, result), registry.version, run.run_id
+                con, outlet_rows(outlet_results, articles), registry.version, run.run_id
             )
         counts.update(
             articles=len(result),

@@ -696,7 +696,9 @@ class LLMClient:
                 error = self.redact(f"{type(exc).__name__} ({status}): {exc}")
                 self._write(base, attempt=attempt, error=error, latency_ms=latency)
                 if not _is_retryable(exc) or attempt == attempts:
-                    log.error("llm call %s failed on attempt %d: %s", purpose, attempt, error)
+                    # A warning: the caller decides what a failed call means (the summarizer
+                    # falls back, the run goes on), so it is not an error of the run.
+                    log.warning("llm call %s failed on attempt %d: %s", purpose, attempt, error)
                     raise LLMError(f"{purpose}: {error}") from None
                 wait = retry_after_s(exc, self._clock())
                 if wait is None:

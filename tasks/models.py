@@ -109,6 +109,20 @@ class DigestInput:
     def side_articles(self, side: str) -> tuple[DigestArticle, ...]:
         return tuple(a for a in self.articles if a.side == side)
 
+    def one_sided_stories(self) -> list[tuple[str, tuple[int, ...]]]:
+        """(side, its articles on the page) for stories only that side's press covered; a story
+        whose articles on the page are all from other countries is left out."""
+        if len(self.sides) < 2:
+            return []
+        side_of = {a.number: a.side for a in self.articles}
+        found = []
+        for story in self.stories:
+            if len(story.sides) == 1:
+                own = tuple(n for n in story.numbers if side_of.get(n) == story.sides[0])
+                if own:
+                    found.append((story.sides[0], own))
+        return found
+
 
 @dataclass(frozen=True)
 class Bullet:

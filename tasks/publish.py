@@ -14,7 +14,7 @@ import html
 import os
 import re
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -68,40 +68,8 @@ def page_path(content_dir: Path, topic_id: str, day: dt.date) -> Path:
     return content_dir / topic_id / f"{day.isoformat()}.md"
 
 
-def without_off_topic(
-    digest: DigestInput, summary: DigestSummary
-) -> tuple[DigestInput, DigestSummary]:
-    """Drop articles judged off-topic and renumber the rest, keeping citations pointing right."""
-    if not summary.off_topic:
-        return digest, summary
-    dropped = set(summary.off_topic)
-    kept = [a for a in digest.articles if a.number not in dropped]
-    renumber = {a.number: i for i, a in enumerate(kept, start=1)}
-    articles = tuple(replace(a, number=renumber[a.number]) for a in kept)
-
-    def remap(bullets: tuple[Bullet, ...]) -> tuple[Bullet, ...]:
-        out = []
-        for b in bullets:
-            cites = tuple(renumber[c] for c in b.citations if c in renumber)
-            if cites or not b.citations:
-                out.append(Bullet(b.text, cites))
-        return tuple(out)
-
-    stories = tuple(
-        replace(st, numbers=tuple(renumber[n] for n in st.numbers if n in renumber))
-        for st in digest.stories
-    )
-    stories = tuple(st for st in stories if st.numbers)
-    return replace(digest, articles=articles, stories=stories), replace(
-        summary,
-        highlights=remap(summary.highlights),
-        sides={s: remap(b) for s, b in summary.sides.items()},
-        differences=remap(summary.differences),
-    )
-
-
 def render_page(digest: DigestInput, summary: DigestSummary, counts: PageCounts) -> str:
-    digest, summary = without_off_topic(digest, summary)
+    """The page for a digest whose off-topic articles the summarize stage already removed."""
     front = _front_matter(digest, summary, counts)
     body = [
         _section(
@@ -173,9 +141,8 @@ def _blindspots(digest: DigestInput) -> list[dict]:
     """Stories on the page that only one side's press covered that day."""
     titles = {a.number: _one_line(a.title) for a in digest.articles}
     return [
-        {"side": s.sides[0], "title": titles[s.numbers[0]], "n": list(s.numbers)}
-        for s in digest.stories
-        if len(s.sides) == 1 and len(digest.sides) > 1
+        {"side": side, "title": titles[nums[0]], "n": list(nums)}
+        for side, nums in digest.one_sided_stories()
     ]
 
 
@@ -256,16 +223,20 @@ def topic_index(topic: Topic) -> str:
     return "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---\n"
 
 
-def write_chart(
-    con: duckdb.DuckDBPyConnection, topic: Topic, day: dt.date, charts_dir: Path
-) -> bool:
-    """Regenerate the topic's 90-day chart from DuckDB; False when it did not change."""
-    first = day - dt.timedelta(days=CHART_DAYS - 1)
-    counts = con.execute(storage.query("topic_daily_counts"), [topic.id, first, day]).df()
+def write_chart(con: duckdb.DuckDBPyConnection, topic: Topic, charts_dir: Path) -> bool:
+    """Regenerate the topic's chart from DuckDB, ending at the topic's latest published day
+    (so publishing an older day, e.g. in a backfill, does not move it back in time)."""
+    ((end,),) = con.execute(
+        "SELECT max(logical_date) FROM digests WHERE topic = ?", [topic.id]
+    ).fetchall()
+    if end is None:
+        return False
+    first = end - dt.timedelta(days=CHART_DAYS - 1)
+    counts = con.execute(storage.query("topic_daily_counts"), [topic.id, first, end]).df()
     svg = render_topic_chart(
         counts,
         topic.name,
-        end=day,
+        end=end,
         sides=[p.id for p in topic.perspectives],
         side_names={p.id: p.name for p in topic.perspectives},
     )
@@ -322,9 +293,7 @@ def publish_day(
             ),
         )
         write_if_changed(content_dir / topic.id / "_index.md", topic_index(topic))
-        chart_changed = (
-            write_chart(con, topic, run.logical_date, charts_dir) if charts_dir else None
-        )
+        chart_changed = write_chart(con, topic, charts_dir) if charts_dir else None
         counts.update(
             path=str(path),
             changed=changed,

@@ -61,6 +61,9 @@ def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDB
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     with _process_lock:
         con = _open_with_wait(target, read_only)
+        # Timestamps come back in the session's zone, which follows the host's TZ: fix it so
+        # dates (and so page bytes) never depend on where the pipeline runs.
+        con.execute("SET TimeZone = 'UTC'")
         try:
             yield con
         finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import duckdb
@@ -117,14 +117,10 @@ def exclusives(digest: DigestInput) -> tuple[Bullet, ...]:
     """ "Only X's press covered ..." for the biggest stories that a single side covered."""
     names = dict(digest.sides)
     by_number = {a.number: a for a in digest.articles}
-    one_sided = [s for s in digest.stories if len(s.sides) == 1 and len(digest.sides) > 1]
-    one_sided.sort(key=lambda s: (-len(s.numbers), s.numbers))
+    one_sided = sorted(digest.one_sided_stories(), key=lambda s: (-len(s[1]), s[1]))
     return tuple(
-        Bullet(
-            f"Only {names[s.sides[0]]} outlets covered this story: {by_number[s.numbers[0]].title}",
-            s.numbers,
-        )
-        for s in one_sided[:MAX_EXCLUSIVES]
+        Bullet(f"Only {names[side]} outlets covered this story: {by_number[nums[0]].title}", nums)
+        for side, nums in one_sided[:MAX_EXCLUSIVES]
     )
 
 
@@ -208,14 +204,56 @@ def load_digest_input(con: duckdb.DuckDBPyConnection, topic: Topic, day: dt.date
     )
 
 
-def summary_row(summary: DigestSummary) -> dict:
+def without_off_topic(
+    digest: DigestInput, summary: DigestSummary
+) -> tuple[DigestInput, DigestSummary]:
+    """Drop articles judged off-topic and renumber the rest, keeping citations pointing right."""
+    if not summary.off_topic:
+        return digest, summary
+    dropped = set(summary.off_topic)
+    kept = [a for a in digest.articles if a.number not in dropped]
+    renumber = {a.number: i for i, a in enumerate(kept, start=1)}
+    articles = tuple(replace(a, number=renumber[a.number]) for a in kept)
+
+    def remap(bullets: tuple[Bullet, ...]) -> tuple[Bullet, ...]:
+        out = []
+        for b in bullets:
+            cites = tuple(renumber[c] for c in b.citations if c in renumber)
+            if cites or not b.citations:
+                out.append(Bullet(b.text, cites))
+        return tuple(out)
+
+    stories = tuple(
+        replace(st, numbers=tuple(renumber[n] for n in st.numbers if n in renumber))
+        for st in digest.stories
+    )
+    stories = tuple(st for st in stories if st.numbers)
+    return replace(digest, articles=articles, stories=stories), replace(
+        summary,
+        highlights=remap(summary.highlights),
+        sides={s: remap(b) for s, b in summary.sides.items()},
+        differences=remap(summary.differences),
+    )
+
+
+def page_selections(digest: DigestInput) -> pd.DataFrame:
+    """`selections` rows for the articles a digest keeps, in its numbering."""
+    ranks: dict[str, int] = {}
+    rows = []
+    for a in digest.articles:
+        ranks[a.side] = ranks.get(a.side, 0) + 1
+        rows.append((a.article_id, a.side, a.number, ranks[a.side]))
+    return pd.DataFrame(rows, columns=["article_id", "side", "number", "rank_in_side"])
+
+
+def summary_row(summary: DigestSummary, off_topic_ids: list[str] | None = None) -> dict:
     bullets = lambda items: [asdict(b) for b in items]  # noqa: E731
     return {
         "summarizer": summary.summarizer,
         "highlights": json.dumps(bullets(summary.highlights), ensure_ascii=False),
         "sides": json.dumps({s: bullets(b) for s, b in summary.sides.items()}, ensure_ascii=False),
         "differences": json.dumps(bullets(summary.differences), ensure_ascii=False),
-        "off_topic": json.dumps(list(summary.off_topic)),
+        "off_topic": json.dumps(off_topic_ids or []),
         "note": summary.note,
     }
 
@@ -227,30 +265,48 @@ def summary_from_row(row: dict) -> DigestSummary:
         highlights=load(json.loads(row["highlights"])),
         sides={s: load(b) for s, b in json.loads(row["sides"]).items()},
         differences=load(json.loads(row["differences"])),
-        off_topic=tuple(json.loads(row["off_topic"])),
+        off_topic=(),  # already removed from the selection by the summarize stage
         note=row["note"],
     )
 
 
 @task(name="summarize", cache_policy=NO_CACHE, task_run_name="summarize {run.topic}")
 def summarize_day(run: RunRef, db: Path, topic: Topic, summarizer: Summarizer) -> dict:
+    """Summarize the selection; articles the summarizer judges off-topic leave the selection
+    (renumbered), so `selections` is exactly what the page lists."""
     with stage(db, run, "summarize") as counts:
         with storage.connect(db) as con:
             digest = load_digest_input(con, topic, run.logical_date)
         summary = summarizer.summarize(digest)  # may call a model: no DB connection held
+        off_topic = [a.article_id for a in digest.articles if a.number in set(summary.off_topic)]
+        page, summary = without_off_topic(digest, summary)
         with storage.connect(db) as con:
+            if off_topic:
+                selections = page_selections(page)
+                storage.replace_day(
+                    con, "selections", run.topic, run.logical_date, run.run_id, selections
+                )
+                shortfalls = storage.load_day(
+                    con, "selection_shortfalls", run.topic, run.logical_date
+                )
+                kept = selections["side"].value_counts()
+                shortfalls["selected"] = [int(kept.get(s, 0)) for s in shortfalls["side"]]
+                storage.replace_day(
+                    con, "selection_shortfalls", run.topic, run.logical_date, run.run_id, shortfalls
+                )
             storage.replace_day(
                 con,
                 "summaries",
                 run.topic,
                 run.logical_date,
                 run.run_id,
-                pd.DataFrame([summary_row(summary)]),
+                pd.DataFrame([summary_row(summary, off_topic)]),
             )
         counts.update(
             summarizer=summary.summarizer,
             highlights=len(summary.highlights),
             bullets={s: len(b) for s, b in summary.sides.items()},
+            off_topic=len(off_topic),
             note=summary.note,
         )
     return counts

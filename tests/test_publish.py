@@ -116,22 +116,6 @@ def test_empty_side_gets_the_placeholder():
     assert "- No China sources available for this time period." in page
 
 
-def test_off_topic_articles_are_dropped_and_citations_renumbered():
-    summary = DigestSummary(
-        "llm:test",
-        highlights=(Bullet("h", (2, 5)),),
-        sides={"us": (Bullet("u", (2,)), Bullet("gone", (1,))), "china": (Bullet("c", (5,)),)},
-        off_topic=(1, 4),
-    )
-    page = render_page(SAMPLE, summary, PageCounts())
-    front = _front(page)
-    assert front["articleCount"] == 4
-    assert [a["title"][:5] for a in front["articles"]] == ["Trade", "Penta", "Trade", "Rare "]
-    assert "- h [\\[1\\]](#source-1) [\\[3\\]](#source-3)" in page
-    assert "gone" not in page
-    assert "- c [\\[3\\]](#source-3)" in page
-
-
 def test_atomic_write_skips_identical_content(tmp_path: Path):
     path = page_path(tmp_path, "us-china", dt.date(2026, 2, 7))
     assert write_if_changed(path, "one\n") is True

@@ -1,7 +1,13 @@
 from pathlib import Path
 
-from tasks.models import DigestInput
-from tasks.summarize import ExtractiveSummarizer, key_terms, make_summarizer
+from tasks.models import Bullet, DigestInput, DigestSummary
+from tasks.summarize import (
+    ExtractiveSummarizer,
+    key_terms,
+    make_summarizer,
+    page_selections,
+    without_off_topic,
+)
 from tests.digests import SAMPLE, article, digest
 
 
@@ -66,3 +72,28 @@ def test_extractive_names_one_sided_stories_as_differences():
     summary = ExtractiveSummarizer().summarize(d)
     assert [b.citations for b in summary.differences] == [(5, 6), (3,)]
     assert summary.differences[0].text.startswith("Only China outlets covered this story: ")
+
+
+def test_off_topic_articles_are_dropped_and_citations_renumbered():
+    summary = DigestSummary(
+        "llm:test",
+        highlights=(Bullet("h", (2, 5)),),
+        sides={"us": (Bullet("u", (2,)), Bullet("gone", (1,))), "china": (Bullet("c", (5,)),)},
+        off_topic=(1, 4),
+    )
+    page, kept = without_off_topic(SAMPLE, summary)
+    assert [(a.number, a.article_id) for a in page.articles] == [
+        (1, "id2"),
+        (2, "id3"),
+        (3, "id5"),
+        (4, "id6"),
+    ]
+    assert kept.highlights == (Bullet("h", (1, 3)),)
+    assert kept.sides == {"us": (Bullet("u", (1,)),), "china": (Bullet("c", (3,)),)}
+    rows = page_selections(page)
+    assert rows.values.tolist() == [
+        ["id2", "us", 1, 1],
+        ["id3", "us", 2, 2],
+        ["id5", "china", 3, 1],
+        ["id6", "china", 4, 2],
+    ]

@@ -132,7 +132,7 @@ CREATE TABLE IF NOT EXISTS summaries (
     highlights    JSON NOT NULL,              -- [{text, citations:[n]}]
     sides         JSON NOT NULL,              -- {side: [{text, citations}]}
     differences   JSON NOT NULL,
-    off_topic     JSON NOT NULL,              -- article numbers left off the page
+    off_topic     JSON NOT NULL,              -- article_ids judged off-topic: not on the page
     note          VARCHAR,
     PRIMARY KEY (topic, logical_date)
 );

@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS outlet_classifications (
     method           VARCHAR NOT NULL,        -- domain | name | cctld | llm | none
     confidence       DOUBLE NOT NULL,
     evidence         VARCHAR NOT NULL,
-    articles         BIGINT NOT NULL,         -- articles seen with this outlet (all runs)
+    articles         BIGINT NOT NULL,         -- its articles in the last run that saw it
     first_seen       TIMESTAMPTZ NOT NULL,
     last_seen        TIMESTAMPTZ NOT NULL,
     last_run_id      VARCHAR NOT NULL,

@@ -6,7 +6,7 @@ ON t.source_name = s.source_name AND t.source_domain = s.source_domain
 WHEN MATCHED THEN UPDATE SET
     country = s.country, kind = s.kind, outlet_name = s.outlet_name, ownership = s.ownership,
     method = s.method, confidence = s.confidence, evidence = s.evidence,
-    articles = t.articles + s.articles, last_seen = s.seen_at, last_run_id = s.run_id
+    articles = s.articles, last_seen = s.seen_at, last_run_id = s.run_id
 WHEN NOT MATCHED THEN INSERT VALUES (
     s.source_name, s.source_domain, s.registry_version, s.country, s.kind, s.outlet_name,
     s.ownership, s.method, s.confidence, s.evidence, s.articles, s.seen_at, s.seen_at, s.run_id)

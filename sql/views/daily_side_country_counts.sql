@@ -1,5 +1,7 @@
--- daily_side_country_counts: how many articles each side and outlet country contributed to a
--- topic per day (the numbers behind the topic chart, for any range of days).
+-- daily_side_country_counts: how many articles each side and outlet country contributed to each
+-- digest (topic and logical_date). A digest reads a window of max_age_days, so one article can
+-- count under several consecutive digest days; for articles per publication day, count distinct
+-- links by CAST(published_at AS DATE) in enriched_articles (as the topic chart does).
 --
 -- Answers: "how much did Chinese vs Hong Kong outlets publish on us-china each day, and how much
 -- of it reached the page?"
