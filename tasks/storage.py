@@ -220,3 +220,21 @@ def update_row(
     sets = ", ".join(f"{c} = ?" for c in values)
     where = " AND ".join(f"{c} = ?" for c in key)
     con.execute(f"UPDATE {table} SET {sets} WHERE {where}", [*values.values(), *key.values()])
+
+
+def merge_row(
+    con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...], row: Mapping[str, Any]
+) -> None:
+    """Insert ``row`` or update the row with the same ``key`` columns (MERGE INTO, which also
+    works on DuckLake, where tables have no PRIMARY KEY)."""
+    cols = list(row)
+    source = ", ".join(f"? AS {c}" for c in cols)
+    on = " AND ".join(f"t.{c} = s.{c}" for c in key)
+    sets = ", ".join(f"{c} = s.{c}" for c in cols if c not in key)
+    values = ", ".join(f"s.{c}" for c in cols)
+    con.execute(
+        f"MERGE INTO {table} AS t USING (SELECT {source}) AS s ON {on} "
+        f"WHEN MATCHED THEN UPDATE SET {sets} "
+        f"WHEN NOT MATCHED THEN INSERT ({', '.join(cols)}) VALUES ({values})",
+        list(row.values()),
+    )
