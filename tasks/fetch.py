@@ -23,13 +23,13 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import duckdb
-import feedparser
 import requests
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from parallax.topics import Feed
 from tasks import limits, storage
+from tasks.feeddoc import parse_document
 from tasks.runs import RunRef
 
 # Headers kept with each raw response: enough to replay, audit and make conditional requests.
@@ -151,7 +151,7 @@ def assess_feed(response: FetchResponse) -> FeedAssessment:
         return FeedAssessment(False, 0, "not an RSS/Atom document", False)
     if head.startswith((b"<!doctype html", b"<html")):
         return FeedAssessment(False, 0, "HTML page instead of an RSS feed", False)
-    parsed = feedparser.parse(response.body)
+    parsed = parse_document(response.body)
     if parsed.get("bozo"):
         reason = parsed.get("bozo_exception")
         # A truncated or broken document is usually a transient server fault: retry it.

@@ -18,6 +18,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks import storage
+from tasks.feeddoc import parse_document
 from tasks.models import ARTICLE_COLUMNS
 from tasks.runs import RunRef, stage
 
@@ -86,7 +87,7 @@ def parse_feed(
     body: bytes, *, fetch_id: str, perspective: str, feed_index: int, language: str, region: str
 ) -> pd.DataFrame:
     """Items of one feed document as article rows (columns: ARTICLE_COLUMNS)."""
-    parsed = feedparser.parse(body)
+    parsed = parse_document(body)
     rows = []
     seen: dict[str, int] = {}
     for position, entry in enumerate(parsed.entries):

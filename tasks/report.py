@@ -124,3 +124,17 @@ def create_artifacts(report: RunReport) -> None:
         description=f"{report.topic} {when}: articles per side and country, unknown share, "
         f"duplicates removed, model tokens and cost (run {report.run_id})",
     )
+
+
+def page_diff(published: str, replayed: str, published_label: str, replay_label: str) -> str:
+    """Unified diff of two pages; empty when they are byte for byte the same."""
+    import difflib
+
+    return "".join(
+        difflib.unified_diff(
+            published.splitlines(keepends=True),
+            replayed.splitlines(keepends=True),
+            fromfile=published_label,
+            tofile=replay_label,
+        )
+    )
