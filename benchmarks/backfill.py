@@ -102,6 +102,7 @@ def checks(db: Path) -> dict[str, int]:
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", type=int, default=180)
     ap.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2026, 1, 1))
@@ -131,17 +132,25 @@ def main() -> None:
         topic_days = query(db, "SELECT count(*) FROM runs")[0][0]
         print(f"backfill {first}..{last}: {topic_days} topic-days in {wall:.1f} s wall "
               f"(including Prefect start)")  # fmt: skip
-        print(f"model calls {calls} x {LATENCY_S * 1000:.0f} ms / concurrency {concurrency} "
-              f"= floor {floor:.1f} s; wall / floor = {wall / floor:.2f} (target <= 1.5)")  # fmt: skip
+        print(
+            f"model calls {calls} x {LATENCY_S * 1000:.0f} ms / concurrency {concurrency} "
+            f"= floor {floor:.1f} s; wall / floor = {wall / floor:.2f} (target <= 1.5)"
+        )
         print("checks:", checks(db))
 
         if not args.skip_kill:
             db2 = work / "killed.duckdb"
             env2 = env_for(db2, work / "content2", gnews_url, llm_url)
-            proc = subprocess.Popen(backfill_cmd(first, last), env=env2, cwd=REPO,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+            proc = subprocess.Popen(
+                backfill_cmd(first, last),
+                env=env2,
+                cwd=REPO,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # its own group: the kill reaches Prefect's server too
+            )
             time.sleep(wall / 2)
-            proc.send_signal(signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             before = checks(db2)
             t1 = time.perf_counter()
@@ -170,12 +179,16 @@ topics = [t.id for t in load_topics(Settings().topics_file).select(None)]
 os.environ["PARALLAX_DB"] = "{work}/warm.duckdb"
 daily_digest(topics=topics[:1], date=day - dt.timedelta(days=1))  # start Prefect, import litellm
 os.environ["PARALLAX_DB"] = "{work}/daily.duckdb"
-t = time.perf_counter(); r = daily_digest(topics=topics, date=day); together = time.perf_counter() - t
+t = time.perf_counter()
+r = daily_digest(topics=topics, date=day)
+together = time.perf_counter() - t
 assert all(x.status == "succeeded" for x in r), r
 os.environ["PARALLAX_DB"] = "{work}/alone.duckdb"
 alone = []
 for topic in topics:
-    t = time.perf_counter(); daily_digest(topics=[topic], date=day); alone.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    daily_digest(topics=[topic], date=day)
+    alone.append(time.perf_counter() - t)
 print(f"daily run of {{len(topics)}} topics: {{together:.2f}} s; topics one by one: "
       f"{{' + '.join(f'{{a:.2f}}' for a in alone)}} = {{sum(alone):.2f}} s "
       f"(ratio {{together / sum(alone):.2f}})")
