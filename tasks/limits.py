@@ -17,12 +17,24 @@ never exceeds its share.
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 
 FEED_REQUESTS = "parallax-feed-requests"
 MODEL_CALLS = "parallax-model-calls"
+
+# A killed process cannot release its slots: a server revokes them when the lease expires
+# (renewed while the holder lives), so leases are short. The temporary API of a one-shot CLI
+# run never revoked them (measured: a backfill resumed after kill -9 waited on them for good),
+# and no other process can share that API's slots, so there a run that cannot get its share
+# within HOLD_WAIT_S resets them; against a real server it warns and goes on with its own bound.
+LEASE_S = 60.0
+HOLD_WAIT_S = 10.0
+
+log = logging.getLogger("parallax.limits")
 
 _local: dict[str, threading.BoundedSemaphore] = {}
 _local_lock = threading.Lock()
@@ -67,18 +79,48 @@ def shares(wanted: Mapping[str, int], server: Mapping[str, int]) -> dict[str, in
     return {name: min(n, server[name]) if server.get(name) else n for name, n in wanted.items()}
 
 
+def _acquire(name: str, n: int) -> AbstractContextManager[None]:
+    from prefect.concurrency.sync import concurrency
+
+    return concurrency(
+        name, occupy=n, strict=True, timeout_seconds=HOLD_WAIT_S, lease_duration=LEASE_S
+    )
+
+
+def _reset(name: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
+
+    with get_client(sync_client=True) as client:
+        client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(active_slots=0))
+
+
 @contextmanager
 def hold(wanted: Mapping[str, int]) -> Iterator[dict[str, int]]:
     """Take this run's share of each Prefect limit for the duration of the block (waiting while
     other processes hold them) and enforce it per unit of work with `slot`."""
-    from prefect.concurrency.sync import concurrency
-
     server = ensure_limits(wanted)
     taken = shares(wanted, server)
     with ExitStack() as stack:
         for name, n in taken.items():
-            if server.get(name):  # an inactive limit is not enforced by Prefect either
-                stack.enter_context(concurrency(name, occupy=n, strict=True))
+            if not server.get(name):  # an inactive limit is not enforced by Prefect either
+                continue
+            try:
+                stack.enter_context(_acquire(name, n))
+            except TimeoutError:
+                if not os.environ.get("PREFECT_API_URL"):  # temporary API: slots are stale
+                    _reset(name)
+                    log.warning("%s: released slots left by a killed run", name)
+                    stack.enter_context(_acquire(name, n))
+                    continue
+                log.warning(
+                    "%s: %d slot(s) not free after %.0f s (another run, or the lease of a killed "
+                    "one); going on with this process's own bound of %d",
+                    name,
+                    n,
+                    HOLD_WAIT_S,
+                    n,
+                )
         installed = []
         with _local_lock:
             for name, n in taken.items():
