@@ -4,8 +4,10 @@ one task chain per topic, topics concurrently."""
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -13,14 +15,16 @@ from prefect.context import FlowRunContext
 
 from parallax.progress import report
 from parallax.settings import Settings
-from parallax.topics import Topic, load_topics
+from parallax.topics import Feed, Topic, load_topics
+from tasks import limits
 from tasks.classify import classify_day
-from tasks.classify_llm import make_outlet_fallback
+from tasks.classify_llm import LLMOutletFallback
 from tasks.dedupe import dedupe_articles
-from tasks.fetch import FetchOutcome, build_search_url, fetch_feed
-from tasks.llm import LLMSettings
+from tasks.fetch import FeedFetchError, FetchOutcome, build_search_url, fetch_feed
+from tasks.llm import LLMSettings, make_llm_client
 from tasks.parse import parse_feeds
 from tasks.publish import publish_day
+from tasks.report import create_artifacts, load_report
 from tasks.runs import RunRef, finish_run, stage, start_run
 from tasks.select import select_day
 from tasks.summarize import make_summarizer, summarize_day
@@ -81,28 +85,46 @@ class TopicResult:
     error: str | None = None
 
 
+STAGES = ("fetch", "parse", "dedupe", "classify", "select", "summarize", "publish")
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """How a topic run starts: a live fetch (daily, backfill) or stored responses (replay)."""
+
+    kind: str = "daily"
+    parent_run_id: str | None = None  # lineage: the run a replay recomputes
+    fetch_run_id: str | None = None  # replay: parse this run's stored responses, no network
+    from_stage: str = "fetch"  # replay: stages before it keep the day's stored rows
+    artifacts: bool = True  # the page and counts as Prefect artifacts
+
+
 def _fetch(
-    run: RunRef, topic: Topic, config: PipelineConfig, window: tuple[dt.date, dt.date]
+    run: RunRef,
+    topic: Topic,
+    config: PipelineConfig,
+    window: tuple[dt.date, dt.date],
+    direct: bool = False,
 ) -> list[FetchOutcome]:
-    delays = [config.fetch_retry_delay_s * 2**i for i in range(config.fetch_retries)]
-    fetch = fetch_feed.with_options(retries=config.fetch_retries, retry_delay_seconds=delays)
-    futures = [
-        fetch.submit(
-            run,
-            feed,
-            i,
-            build_search_url(
-                config.google_news_url, feed, window if config.day_bounded_search else None
-            ),
-            config.db,
-            config.fetch_timeout_s,
-            config.user_agent,
+    def args(i: int, feed: Feed) -> tuple:
+        url = build_search_url(
+            config.google_news_url, feed, window if config.day_bounded_search else None
         )
-        for i, feed in enumerate(topic.feeds)
-    ]
+        return (run, feed, i, url, config.db, config.fetch_timeout_s, config.user_agent,
+                config.fetch_retries, config.fetch_retry_delay_s)  # fmt: skip
+
+    results: list[object] = []
+    if direct:  # inside a backfill day task: no task run per feed
+        for i, feed in enumerate(topic.feeds):
+            try:
+                results.append(fetch_feed.fn(*args(i, feed)))
+            except FeedFetchError as exc:
+                results.append(exc)
+    else:
+        futures = [fetch_feed.submit(*args(i, feed)) for i, feed in enumerate(topic.feeds)]
+        results = [f.result(raise_on_failure=False) for f in futures]
     outcomes = []
-    for i, future in enumerate(futures):
-        result = future.result(raise_on_failure=False)
+    for i, result in enumerate(results):
         if isinstance(result, FetchOutcome):
             outcomes.append(result)
         else:
@@ -119,78 +141,138 @@ def _fetch(
     return outcomes
 
 
-@flow(name="topic-digest", flow_run_name="{topic.id} {day}")
-def topic_digest(
-    topic: Topic, day: dt.date, config: PipelineConfig, kind: str = "daily"
+def run_topic(
+    topic: Topic,
+    day: dt.date,
+    config: PipelineConfig,
+    plan: RunPlan = RunPlan(),
+    direct: bool = False,
 ) -> TopicResult:
-    run = RunRef.new(topic.id, day, kind)
-    summarizer = make_summarizer(config.llm, config.db, run.run_id, config.llm_api_key_secret)
-    ctx = FlowRunContext.get()
-    start_run(
-        config.db, run, summarizer.name, str(ctx.flow_run.id) if ctx and ctx.flow_run else None
-    )
+    """The stage chain of one topic-day, shared by the daily, backfill and replay flows.
+
+    ``direct`` calls each stage's function without a Prefect task run (a backfill runs each
+    day as one task: ~6 ms of bookkeeping per task and topic-day adds up over 900 days).
+    """
+    run = RunRef.new(topic.id, day, plan.kind)
     result = TopicResult(topic.id, day, run.run_id)
+    ctx = FlowRunContext.get()
     window = search_window(day, topic.settings.max_age_days)
+    first = STAGES.index(plan.from_stage)
+
+    def call(stage_task: Any, *args: Any) -> Any:
+        return stage_task.fn(*args) if direct else stage_task(*args)
+
+    def due(name: str) -> bool:
+        return STAGES.index(name) >= first
+
+    started = False
     try:
-        with stage(config.db, run, "fetch") as counts:
-            outcomes = _fetch(run, topic, config, window)
-            ok = [o for o in outcomes if o.ok]
-            counts.update(feeds=len(outcomes), ok=len(ok), items=sum(o.item_count for o in ok))
-            result.warnings += [
-                f"{o.perspective} feed failed: {o.error}" for o in outcomes if not o.ok
-            ]
-            if not ok:
-                raise NoFeedsError("; ".join(result.warnings))
-        report(topic.id, "fetch", f"{len(ok)}/{len(outcomes)} feeds, {counts['items']} items")
-        parsed = parse_feeds(
-            run, config.db, {i: (f.language, f.region) for i, f in enumerate(topic.feeds)}
-        )
-        deduped = dedupe_articles(run, config.db, topic, window, config.outlets_file)
-        report(
-            topic.id, "dedupe", f"{parsed['articles']} articles, {deduped['duplicates']} duplicates"
-        )
-        fallback = make_outlet_fallback(
-            config.llm if config.classify_with_llm else None,
+        # One model client per run: the summary and the outlet fallback share its budget.
+        llm = make_llm_client(config.llm, config.db, run.run_id, config.llm_api_key_secret)
+        summarizer = make_summarizer(llm)
+        fallback = LLMOutletFallback(llm) if llm and config.classify_with_llm else None
+        start_run(
             config.db,
-            run.run_id,
-            config.llm_api_key_secret,
+            run,
+            summarizer.name,
+            str(ctx.flow_run.id) if ctx and ctx.flow_run else None,
+            plan.parent_run_id,
         )
-        classified = classify_day(run, config.db, topic, config.outlets_file, fallback)
-        report(
-            topic.id,
-            "classify",
-            ", ".join(f"{k} {v}" for k, v in sorted(classified["by_perspective"].items())),
+        started = True
+        if plan.fetch_run_id is None:
+            with stage(config.db, run, "fetch") as counts:
+                outcomes = _fetch(run, topic, config, window, direct)
+                ok = [o for o in outcomes if o.ok]
+                counts.update(feeds=len(outcomes), ok=len(ok), items=sum(o.item_count for o in ok))
+                result.warnings += [
+                    f"{o.perspective} feed failed: {o.error}" for o in outcomes if not o.ok
+                ]
+                if not ok:
+                    raise NoFeedsError("; ".join(result.warnings))
+            report(topic.id, "fetch", f"{len(ok)}/{len(outcomes)} feeds, {counts['items']} items")
+        elif due("parse"):
+            with stage(config.db, run, "fetch") as counts:
+                counts.update(replayed_from=plan.fetch_run_id, network_requests=0)
+        if due("parse"):
+            locales = {i: (f.language, f.region) for i, f in enumerate(topic.feeds)}
+            parsed = call(parse_feeds, run, config.db, locales, plan.fetch_run_id)
+            report(topic.id, "parse", f"{parsed['articles']} articles")
+        if due("dedupe"):
+            deduped = call(dedupe_articles, run, config.db, topic, window, config.outlets_file)
+            report(
+                topic.id,
+                "dedupe",
+                f"{deduped['in_window']} recent articles, {deduped['duplicates']} duplicates",
+            )
+        if due("classify"):
+            classified = call(classify_day, run, config.db, topic, config.outlets_file, fallback)
+            report(
+                topic.id,
+                "classify",
+                ", ".join(f"{k} {v}" for k, v in sorted(classified["by_perspective"].items())),
+            )
+        if due("select"):
+            selected = call(select_day, run, config.db, topic, window)
+            short = ", ".join(f"{side} {n}" for side, n in selected["shortfall"].items() if n)
+            if short:
+                result.notes.append(f"fewer articles than the per-side quota: {short} short")
+        if due("summarize"):
+            with limits.slot(limits.MODEL_CALLS) if config.llm else nullcontext():
+                call(summarize_day, run, config.db, topic, summarizer)
+        published = call(
+            publish_day, run, config.db, topic, config.content_dir, window, config.charts_dir
         )
-        selected = select_day(run, config.db, topic, window)
-        summarize_day(run, config.db, topic, summarizer)
-        published = publish_day(
-            run, config.db, topic, config.content_dir, window, config.charts_dir
-        )
+        outcome = load_report(config.db, run, window)
         result.status, result.page = "succeeded", published["path"]
-        result.per_side = selected["per_side"]
-        short = ", ".join(f"{side} {n}" for side, n in selected["shortfall"].items() if n)
-        if short:
-            result.notes.append(f"fewer articles than the per-side quota: {short} short")
+        result.per_side = outcome.per_side
         finish_run(
             config.db,
             run,
             "succeeded",
             {
-                "selected": selected["selected"],
-                "per_side": selected["per_side"],
+                "selected": sum(outcome.per_side.values()),
+                "per_side": outcome.per_side,
                 "page_changed": published["changed"],
+                "fetch_run_id": plan.fetch_run_id or run.run_id,
             },
         )
+        if plan.artifacts and ctx is not None:
+            create_artifacts(outcome)
     except Exception as exc:  # one topic failing must not stop the others
         result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
-        finish_run(config.db, run, "failed", {}, result.error)
+        if started:
+            try:
+                finish_run(config.db, run, "failed", {}, result.error)
+            except Exception as ledger_exc:  # e.g. the database is the problem
+                result.error += f" (and the run ledger could not be updated: {ledger_exc})"
     return result
 
 
-@task(name="topic", cache_policy=NO_CACHE, task_run_name="{topic.id}")
-def _run_topic(topic: Topic, day: dt.date, config: PipelineConfig, kind: str) -> TopicResult:
+@flow(name="topic-digest", flow_run_name="{topic} {day}")
+def topic_digest(topic: str, day: dt.date, kind: str = "daily") -> TopicResult:
+    """One topic-day. Its parameters are ids only: settings (which may hold a gateway URL with
+    credentials) are read here, never recorded by Prefect as flow-run parameters."""
+    settings = Settings()
+    config = PipelineConfig.from_settings(settings, day)
+    return run_topic(load_topics(settings.topics_file).get(topic), day, config, RunPlan(kind=kind))
+
+
+@task(name="topic", cache_policy=NO_CACHE, task_run_name="{topic}")
+def _run_topic(topic: str, day: dt.date, kind: str) -> TopicResult:
     # A subflow blocks its caller; wrapping it in a task lets topics run concurrently.
-    return topic_digest(topic, day, config, kind)
+    return topic_digest(topic, day, kind)
+
+
+class TopicsFailedError(RuntimeError):
+    """Some topics failed; ``results`` holds every topic's outcome."""
+
+    def __init__(self, results: list[TopicResult]) -> None:
+        failed = [r for r in results if r.status != "succeeded"]
+        super().__init__(
+            f"{len(failed)} of {len(results)} topics failed: "
+            + "; ".join(f"{r.topic}: {r.error}" for r in failed)
+        )
+        self.results = results
 
 
 @flow(name="daily-digest", flow_run_name="daily {date}")
@@ -200,6 +282,17 @@ def daily_digest(topics: list[str] | None = None, date: dt.date | None = None) -
     settings = Settings()
     day = date or dt.datetime.now(dt.UTC).date()
     selected = load_topics(settings.topics_file).select(topics)
-    config = PipelineConfig.from_settings(settings, day)
-    futures = [_run_topic.submit(t, day, config, "daily") for t in selected]
-    return [f.result() for f in futures]
+    with limits.hold(run_limits(settings)):
+        futures = [_run_topic.submit(t.id, day, "daily") for t in selected]
+        results = [f.result() for f in futures]
+    if any(r.status != "succeeded" for r in results):
+        raise TopicsFailedError(results)  # so a scheduled run shows as Failed in Prefect
+    return results
+
+
+def run_limits(settings: Settings) -> dict[str, int]:
+    """This run's share of the feed-request and model-call limits (tasks/limits.py)."""
+    return {
+        limits.FEED_REQUESTS: settings.feed_concurrency,
+        limits.MODEL_CALLS: settings.llm_max_concurrency,
+    }

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = Field(20.0, gt=0, description="connect+read timeout per request")
     fetch_retries: int = Field(3, ge=0, le=10, description="retries per feed after the first try")
     fetch_retry_delay_s: float = Field(2.0, ge=0, description="first retry delay; doubles each try")
+    feed_concurrency: int = Field(
+        4, ge=1, le=32, description="simultaneous feed requests of a run (polite to the host)"
+    )
     user_agent: str = "Parallax/0.1 (+https://github.com/parallax-news/parallax)"
     llm_model: str | None = Field(None, description="litellm model string; unset = extractive")
     llm_api_base: str | None = Field(None, description="OpenAI-compatible server URL")

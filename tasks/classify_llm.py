@@ -10,10 +10,9 @@ confidence. A low-confidence or malformed answer is no answer: the outlet stays 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-from tasks.llm import LLMClient, LLMError, LLMSettings, extract_json_object
+from tasks.llm import LLMClient, LLMError, extract_json_object
 from tasks.models import OutletClassification
 
 MIN_CONFIDENCE = 0.7  # below this the model is guessing; "unknown" is the honest answer
@@ -111,16 +110,3 @@ class LLMOutletFallback:
             confidence=confidence,
             evidence=f"{model} (confidence {confidence:.2f}): {reason}",
         )
-
-
-def make_outlet_fallback(
-    llm: LLMSettings | None, db: Path, run_id: str, api_key_secret: str | None = None
-) -> LLMOutletFallback | None:
-    """The LLM fallback when a model is configured, else None (classification stays offline)."""
-    if llm is None:
-        return None
-    from tasks.llm import DuckDBFileLLMStore, load_api_key
-
-    return LLMOutletFallback(
-        LLMClient(llm, DuckDBFileLLMStore(db), run_id, api_key=load_api_key(api_key_secret))
-    )

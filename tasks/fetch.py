@@ -1,27 +1,35 @@
 """Fetch: Google News RSS search feeds over HTTP, every answer stored before parsing.
 
-Core: ``build_search_url`` and ``fetch_url``/``assess_feed`` are plain functions. The task
-stores each attempt in ``raw_fetches`` (the record replay reads) and raises on a retryable
-failure so that Prefect's task retries apply.
+Core: ``build_search_url``, ``fetch_url``/``assess_feed`` and ``next_retry_delay`` are plain
+functions. The task stores each attempt in ``raw_fetches`` (the record replay reads) and retries
+retryable failures itself, because the wait must honour the server's ``Retry-After`` (Prefect's
+task retries have fixed delays). Each request waits for a slot of the feed-request limit.
+
+Conditional fetch: the task sends the ETag / Last-Modified the URL last answered with
+(``feed_validators``); a 304 is a success that reuses the stored body (the 304 attempt is
+recorded with ``reused_fetch_id`` pointing at that body).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
+import json
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
-import feedparser
+import duckdb
 import requests
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from prefect.context import TaskRunContext
 
 from parallax.topics import Feed
-from tasks import storage
+from tasks import limits, storage
+from tasks.feeddoc import parse_document
 from tasks.runs import RunRef
 
 # Headers kept with each raw response: enough to replay, audit and make conditional requests.
@@ -36,6 +44,7 @@ KEPT_HEADERS = (
     "content-encoding",
 )
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+MAX_RETRY_AFTER_S = 120.0  # a longer Retry-After fails the feed instead of stalling the run
 
 
 class FeedFetchError(RuntimeError):
@@ -58,6 +67,24 @@ class FeedAssessment:
     item_count: int
     error: str | None
     retryable: bool
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a feed URL last answered with, for a conditional request."""
+
+    etag: str | None
+    last_modified: str | None
+    fetch_id: str  # the raw_fetches row holding the body
+    body: bytes
+
+    def headers(self) -> dict[str, str]:
+        sent = {}
+        if self.etag:
+            sent["If-None-Match"] = self.etag
+        if self.last_modified:
+            sent["If-Modified-Since"] = self.last_modified
+        return sent
 
 
 @dataclass(frozen=True)
@@ -89,16 +116,44 @@ def build_search_url(
     return f"{base_url.rstrip('/')}/rss/search?{urlencode(params, quote_via=quote)}"
 
 
+def network_error(exc: requests.RequestException, url: str, timeout_s: float) -> str:
+    """One short line for a request that got no HTTP answer (requests' own message repeats the
+    whole URL and the pool internals)."""
+    host = urlsplit(url).netloc or url
+    if isinstance(exc, requests.Timeout):
+        return f"{type(exc).__name__}: no answer from {host} within {timeout_s:g} s"
+    if isinstance(exc, requests.ConnectionError):
+        reason = str(exc)
+        for known in (
+            "Connection refused",
+            "Name or service not known",
+            "Network is unreachable",
+            "No route to host",
+            "Connection reset",
+            "certificate verify failed",
+        ):
+            if known.lower() in reason.lower():
+                return f"ConnectionError: cannot reach {host} ({known.lower()})"
+        return f"ConnectionError: cannot reach {host}"
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
 def fetch_url(
-    session: requests.Session, url: str, timeout_s: float, user_agent: str
+    session: requests.Session,
+    url: str,
+    timeout_s: float,
+    user_agent: str,
+    headers: Mapping[str, str] | None = None,
 ) -> FetchResponse:
     """GET ``url``; HTTP errors are answers, not exceptions. Network failures become ``error``."""
     started = time.perf_counter()
     try:
-        resp = session.get(url, timeout=timeout_s, headers={"User-Agent": user_agent})
+        resp = session.get(
+            url, timeout=timeout_s, headers={"User-Agent": user_agent, **(headers or {})}
+        )
     except requests.RequestException as exc:
         elapsed = (time.perf_counter() - started) * 1000
-        return FetchResponse(url, None, {}, b"", elapsed, f"{type(exc).__name__}: {exc}")
+        return FetchResponse(url, None, {}, b"", elapsed, network_error(exc, url, timeout_s))
     elapsed = (time.perf_counter() - started) * 1000
     headers = {k: resp.headers[k] for k in KEPT_HEADERS if k in resp.headers}
     return FetchResponse(url, resp.status_code, headers, resp.content, elapsed)
@@ -118,7 +173,7 @@ def assess_feed(response: FetchResponse) -> FeedAssessment:
         return FeedAssessment(False, 0, "not an RSS/Atom document", False)
     if head.startswith((b"<!doctype html", b"<html")):
         return FeedAssessment(False, 0, "HTML page instead of an RSS feed", False)
-    parsed = feedparser.parse(response.body)
+    parsed = parse_document(response.body)
     if parsed.get("bozo"):
         reason = parsed.get("bozo_exception")
         # A truncated or broken document is usually a transient server fault: retry it.
@@ -126,6 +181,31 @@ def assess_feed(response: FetchResponse) -> FeedAssessment:
     if parsed.get("version", "") == "" and not parsed.entries:
         return FeedAssessment(False, 0, "not an RSS/Atom document", False)
     return FeedAssessment(True, len(parsed.entries), None, False)
+
+
+def next_retry_delay(
+    response: FetchResponse,
+    attempt: int,
+    base_delay_s: float,
+    now: dt.datetime | None = None,
+) -> float:
+    """Wait before the next attempt: the server's ``Retry-After`` (seconds or an HTTP date)
+    when it sent one, else ``base_delay_s`` doubled per attempt."""
+    raw = response.headers.get("retry-after", "").strip()
+    if raw:
+        try:
+            return max(0.0, float(raw))
+        except ValueError:
+            pass
+        try:
+            when = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None:
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=dt.UTC)
+            return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+    return base_delay_s * 2 ** (attempt - 1)
 
 
 def raw_fetch_row(
@@ -154,7 +234,36 @@ def raw_fetch_row(
         "ok": assessment.ok,
         "item_count": assessment.item_count,
         "error": assessment.error,
+        "reused_fetch_id": None,
     }
+
+
+def load_validators(db: Path, url: str) -> Validators | None:
+    with storage.connect(db) as con:
+        row = con.execute(storage.query("feed_validator"), [url]).fetchone()
+    return None if row is None else Validators(row[0], row[1], row[2], bytes(row[3] or b""))
+
+
+def _save_validators(con: duckdb.DuckDBPyConnection, run: RunRef, row: dict) -> None:
+    headers: dict[str, str] = json.loads(row["headers"])
+    if row["status_code"] != 200 or not row["ok"]:
+        return
+    if not (headers.get("etag") or headers.get("last-modified")):
+        return
+    storage.merge_row(
+        con,
+        "feed_validators",
+        ("url",),
+        {
+            "url": row["url"],
+            "topic": run.topic,
+            "feed_index": row["feed_index"],
+            "etag": headers.get("etag"),
+            "last_modified": headers.get("last-modified"),
+            "fetch_id": row["fetch_id"],
+            "updated_at": row["fetched_at"],
+        },
+    )
 
 
 @task(
@@ -168,22 +277,44 @@ def fetch_feed(
     db: Path,
     timeout_s: float,
     user_agent: str,
+    retries: int = 0,
+    retry_delay_s: float = 0.0,
+    conditional: bool = True,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> FetchOutcome:
-    ctx = TaskRunContext.get()
-    attempt = ctx.task_run.run_count if ctx else 1
+    """Fetch one feed (up to ``retries`` more tries), storing every attempt. Raises
+    `FeedFetchError` when the last try failed in a retryable way."""
+    cached = load_validators(db, url) if conditional else None
     with requests.Session() as session:
-        response = fetch_url(session, url, timeout_s, user_agent)
-    assessment = assess_feed(response)
-    row = raw_fetch_row(run, feed, feed_index, attempt, response, assessment, storage.utcnow())
-    with storage.connect(db) as con:
-        storage.insert_row(con, "raw_fetches", row)
-    if not assessment.ok and assessment.retryable:
-        raise FeedFetchError(assessment.error)
-    return FetchOutcome(
-        feed.perspective,
-        feed_index,
-        row["fetch_id"],
-        assessment.ok,
-        assessment.item_count,
-        assessment.error,
-    )
+        for attempt in range(1, retries + 2):
+            with limits.slot(limits.FEED_REQUESTS):
+                response = fetch_url(
+                    session, url, timeout_s, user_agent, cached.headers() if cached else None
+                )
+            if response.status_code == 304 and cached is not None:
+                assessment = assess_feed(replace(response, status_code=200, body=cached.body))
+            else:
+                assessment = assess_feed(response)
+            row = raw_fetch_row(
+                run, feed, feed_index, attempt, response, assessment, storage.utcnow()
+            )
+            if response.status_code == 304 and cached is not None:
+                row["reused_fetch_id"] = cached.fetch_id
+            with storage.connect(db) as con:
+                storage.insert_row(con, "raw_fetches", row)
+                _save_validators(con, run, row)
+            if assessment.ok or not assessment.retryable:
+                return FetchOutcome(
+                    feed.perspective,
+                    feed_index,
+                    row["fetch_id"],
+                    assessment.ok,
+                    assessment.item_count,
+                    assessment.error,
+                )
+            if attempt <= retries:
+                wait = next_retry_delay(response, attempt, retry_delay_s)
+                if wait > MAX_RETRY_AFTER_S:
+                    raise FeedFetchError(f"{assessment.error}, Retry-After {wait:.0f} s")
+                sleep(wait)
+    raise FeedFetchError(assessment.error)

@@ -237,6 +237,15 @@ def load_api_key(secret_block: str | None) -> str | None:
     return Secret.load(secret_block, _sync=True).get()  # type: ignore[union-attr,call-arg]
 
 
+def make_llm_client(
+    settings: LLMSettings | None, db: Path, run_id: str, api_key_secret: str | None = None
+) -> LLMClient | None:
+    """The run's model client (audited and cached in ``db``), or None when no model is set."""
+    if settings is None:
+        return None
+    return LLMClient(settings, DuckDBFileLLMStore(db), run_id, api_key=load_api_key(api_key_secret))
+
+
 class DuckDBFileLLMStore:
     """`LLMStore` on a DuckDB file, opened only for each lookup or write, so no connection is
     held while a model call is in flight (other stages and analysts can use the file)."""

@@ -16,6 +16,7 @@ disk cache, so loading works on a machine without network.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -309,8 +310,14 @@ def load_registry(path: Path = DEFAULT_REGISTRY_PATH) -> OutletRegistry:
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise RegistryError(f"outlet registry not found: {path}") from exc
+    return _load_registry_bytes(data, str(path))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_registry_bytes(data: bytes, source: str) -> OutletRegistry:
+    # A backfill classifies hundreds of days: validate the same file once (≈ 0.2 s each).
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise RegistryError(f"{path}: not UTF-8: {exc}") from exc
-    return parse_registry(text, str(path), version=hashlib.sha256(data).hexdigest())
+        raise RegistryError(f"{source}: not UTF-8: {exc}") from exc
+    return parse_registry(text, source, version=hashlib.sha256(data).hexdigest())

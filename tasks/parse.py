@@ -18,6 +18,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks import storage
+from tasks.feeddoc import parse_document
 from tasks.models import ARTICLE_COLUMNS
 from tasks.runs import RunRef, stage
 
@@ -86,7 +87,7 @@ def parse_feed(
     body: bytes, *, fetch_id: str, perspective: str, feed_index: int, language: str, region: str
 ) -> pd.DataFrame:
     """Items of one feed document as article rows (columns: ARTICLE_COLUMNS)."""
-    parsed = feedparser.parse(body)
+    parsed = parse_document(body)
     rows = []
     seen: dict[str, int] = {}
     for position, entry in enumerate(parsed.entries):
@@ -124,16 +125,19 @@ def parse_feed(
     return frame
 
 
-def usable_fetches(con: duckdb.DuckDBPyConnection, run: RunRef) -> pd.DataFrame:
-    """The last good raw response of each feed of this run."""
-    return con.execute(storage.query("usable_fetches"), [run.run_id]).df()
+def usable_fetches(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """The last good raw response of each feed of run ``run_id``."""
+    return con.execute(storage.query("usable_fetches"), [run_id]).df()
 
 
 @task(name="parse", cache_policy=NO_CACHE, task_run_name="parse {run.topic}")
-def parse_feeds(run: RunRef, db: Path, locales: dict[int, tuple[str, str]]) -> dict:
-    """Parse this run's stored responses into the day's `articles` rows."""
+def parse_feeds(
+    run: RunRef, db: Path, locales: dict[int, tuple[str, str]], fetch_run_id: str | None = None
+) -> dict:
+    """Parse the stored responses of this run (or of ``fetch_run_id``: a replay reads the
+    replayed run's responses) into the day's `articles` rows."""
     with stage(db, run, "parse") as counts, storage.connect(db) as con:
-        fetches = usable_fetches(con, run)
+        fetches = usable_fetches(con, fetch_run_id or run.run_id)
         frames = [
             parse_feed(
                 bytes(f.body),

@@ -98,3 +98,55 @@ def stage(db: Path, run: RunRef, name: str) -> Iterator[dict[str, Any]]:
                     "error": error,
                 },
             )
+
+
+def completed_days(db: Path, first: dt.date, last: dt.date) -> set[tuple[str, dt.date]]:
+    """(topic, day) pairs between two dates that already have a succeeded run."""
+    with storage.connect(db) as con:
+        storage.migrate(con)
+        rows = con.execute(storage.query("completed_days"), [first, last]).fetchall()
+    return {(topic, day) for topic, day in rows}
+
+
+def abandon_unfinished(db: Path, topic: str, day: dt.date, reason: str) -> int:
+    """Mark runs of a topic-day left 'running' by a process that ended (killed, Ctrl-C) as
+    'abandoned', before the day is run again; returns how many."""
+    with storage.connect(db) as con:
+        storage.migrate(con)
+        (n,) = con.execute(
+            "SELECT count(*) FROM runs WHERE topic = ? AND logical_date = ? AND status = 'running'",
+            [topic, day],
+        ).fetchone() or (0,)
+        if n:
+            con.execute(
+                "UPDATE runs SET status = 'abandoned', error = ? "
+                "WHERE topic = ? AND logical_date = ? AND status = 'running'",
+                [reason, topic, day],
+            )
+    return int(n)
+
+
+def list_runs(db: Path, topic: str | None, failed_only: bool, limit: int) -> list[dict[str, Any]]:
+    """The run ledger, newest first (``parallax runs``)."""
+    with storage.connect(db, read_only=True) as con:
+        cursor = con.execute(storage.query("list_runs"), [topic, failed_only, limit])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def find_published_run(db: Path, topic: str, day: dt.date) -> tuple[str, str, str] | None:
+    """(run_id of the published page, its content, run_id whose raw responses it parsed)."""
+    with storage.connect(db, read_only=True) as con:
+        row = con.execute(
+            "SELECT d.run_id, d.content, r.kind, r.parent_run_id,"
+            " json_extract_string(r.counts, '$.fetch_run_id')"
+            " FROM digests d LEFT JOIN runs r USING (run_id)"
+            " WHERE d.topic = ? AND d.logical_date = ?",
+            [topic, day],
+        ).fetchone()
+    if row is None:
+        return None
+    run_id, content, kind, parent, fetch_run_id = row
+    if fetch_run_id is None:  # a run from before the ledger kept it: it fetched itself,
+        fetch_run_id = parent if kind == "replay" and parent else run_id  # or replayed one
+    return run_id, content, fetch_run_id

@@ -21,7 +21,7 @@ from prefect.cache_policies import NO_CACHE
 
 from parallax.topics import Topic
 from tasks import storage
-from tasks.llm import LLMSettings
+from tasks.llm import LLMClient
 from tasks.models import Bullet, DigestArticle, DigestInput, DigestSummary, Story, Summarizer
 from tasks.runs import RunRef, stage
 
@@ -141,17 +141,13 @@ def _join(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def make_summarizer(
-    llm: LLMSettings | None, db: Path, run_id: str, api_key_secret: str | None = None
-) -> Summarizer:
-    """The extractive summarizer unless a model is configured; then the LLM summarizer, which
+def make_summarizer(client: LLMClient | None) -> Summarizer:
+    """The extractive summarizer unless a model client is given; then the LLM summarizer, which
     falls back to the extractive one (and says why) when the model's answer fails validation."""
-    if llm is None:
+    if client is None:
         return ExtractiveSummarizer()
-    from tasks.llm import DuckDBFileLLMStore, LLMClient, load_api_key
     from tasks.summarize_llm import LLMSummarizer
 
-    client = LLMClient(llm, DuckDBFileLLMStore(db), run_id, api_key=load_api_key(api_key_secret))
     return LLMSummarizer(client, fallback=ExtractiveSummarizer())
 
 

@@ -10,8 +10,8 @@ import pytest
 from parallax.settings import Settings
 from parallax.topics import load_topics
 from tasks.classify import classify_articles, classify_outlet
-from tasks.classify_llm import LLMOutletFallback, make_outlet_fallback, parse_answer
-from tasks.llm import LLMClient, LLMSettings, MemoryLLMStore
+from tasks.classify_llm import LLMOutletFallback, parse_answer
+from tasks.llm import LLMClient, LLMSettings, MemoryLLMStore, make_llm_client
 from tasks.outlets import load_registry
 from tests.llm_stub import SENTINEL_KEY, STUB_MODEL, LLMStub, StubReply
 
@@ -109,4 +109,4 @@ def test_parse_answer_and_off_without_a_model(tmp_path: Path):
         parse_answer("nope")[1]
         and parse_answer('{"country": "pl", "kind": "outlet", "confidence": 1, "reason": ""}')[1]
     )
-    assert make_outlet_fallback(None, tmp_path / "x.duckdb", "r") is None
+    assert make_llm_client(None, tmp_path / "x.duckdb", "r") is None

@@ -125,7 +125,7 @@ def test_daily_flow_publishes_and_reruns_identically(prefect_harness, env, monke
 
 
 def test_failing_feeds_are_recorded_and_do_not_stop_other_topics(prefect_harness, env, monkeypatch):
-    from flows.daily import daily_digest
+    from flows.daily import TopicsFailedError, daily_digest
     from parallax.demo import strip_date_operators
 
     config = load_topics(Settings().topics_file)
@@ -141,12 +141,11 @@ def test_failing_feeds_are_recorded_and_do_not_stop_other_topics(prefect_harness
         server.script(strip_date_operators(f.query), Reply(500, b"error"))
     monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.url)
     try:
-        results = {
-            r.topic: r
-            for r in daily_digest(topics=["us-china", "india-pakistan"], date=SAMPLE_DATE)
-        }
+        with pytest.raises(TopicsFailedError, match="1 of 2 topics failed") as failed:
+            daily_digest(topics=["us-china", "india-pakistan"], date=SAMPLE_DATE)
     finally:
         server.close()
+    results = {r.topic: r for r in failed.value.results}
 
     ok, down = results["us-china"], results["india-pakistan"]
     assert ok.status == "succeeded" and ok.per_side.get("us", 0) > 0

@@ -1,5 +1,3 @@
-from pathlib import Path
-
 from tasks.models import Bullet, DigestInput, DigestSummary
 from tasks.summarize import (
     ExtractiveSummarizer,
@@ -17,7 +15,7 @@ def _cited(summary):
 
 
 def test_extractive_is_the_default_without_a_model():
-    assert make_summarizer(None, Path("unused.duckdb"), "run").name == "extractive"
+    assert make_summarizer(None).name == "extractive"
 
 
 def test_highlights_cite_corroborating_coverage_across_sides():

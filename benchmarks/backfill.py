@@ -1,0 +1,203 @@
+"""Backfill throughput against local servers; prints measured figures.
+
+Starts ../shared/tools/gnews_server.py (the corpus as Google News) and a stub model server
+(tests/llm_stub.py in a child process, fixed 300 ms per answer), then:
+
+1. backfills DAYS days x every active topic into a fresh database with `parallax backfill` and
+   prints the wall time, the concurrency floor (model calls x latency / allowed concurrency)
+   and their ratio;
+2. repeats into another fresh database, kills the backfill (SIGKILL) halfway, resumes it, and
+   checks: no duplicate rows, no topic-day done twice;
+3. times the daily run of every topic in one flow against the sum of each topic run alone.
+
+    .venv/bin/python benchmarks/backfill.py [--days 180] [--start 2026-01-01] [--skip-kill]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+GNEWS = REPO.parent / "shared" / "tools" / "gnews_server.py"
+LATENCY_S = 0.3
+
+
+def serve_llm() -> None:  # child process: the stub model server
+    sys.path.insert(0, str(REPO))
+    from tests.llm_stub import LLMStub, StubReply
+    from tests.test_flow_llm import valid_answer
+
+    stub = LLMStub()
+    stub.responder = lambda request: StubReply(
+        content=valid_answer(request).content, delay_s=LATENCY_S
+    )
+    stub.start()
+    print(stub.api_base, flush=True)
+    while True:
+        time.sleep(3600)
+
+
+def start(cmd: list[str]) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    return proc, line.split()[-1]
+
+
+def env_for(db: Path, content: Path, gnews: str, llm: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "PARALLAX_DB": str(db),
+        "PARALLAX_CONTENT_DIR": str(content),
+        "PARALLAX_GOOGLE_NEWS_URL": gnews,
+        "PARALLAX_LLM_MODEL": "openai/stub-model",
+        "PARALLAX_LLM_API_BASE": llm,
+        "OPENAI_API_KEY": "sk-bench",
+        "PARALLAX_LLM_INPUT_COST_PER_TOKEN": "0.00000015",
+        "PARALLAX_LLM_OUTPUT_COST_PER_TOKEN": "0.0000006",
+    }
+
+
+def backfill_cmd(first: dt.date, last: dt.date) -> list[str]:
+    return [sys.executable, "-m", "parallax.cli", "backfill",
+            "--start", first.isoformat(), "--end", last.isoformat()]  # fmt: skip
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def checks(db: Path) -> dict[str, int]:
+    dup_articles = query(
+        db,
+        "SELECT count(*) FROM (SELECT topic, logical_date, article_id FROM articles"
+        " GROUP BY ALL HAVING count(*) > 1)",
+    )[0][0]
+    dup_digests = query(
+        db,
+        "SELECT count(*) FROM (SELECT topic, logical_date FROM digests"
+        " GROUP BY ALL HAVING count(*) > 1)",
+    )[0][0]
+    twice = query(
+        db,
+        "SELECT count(*) FROM (SELECT topic, logical_date FROM runs WHERE status = 'succeeded'"
+        " GROUP BY ALL HAVING count(*) > 1)",
+    )[0][0]
+    done = query(db, "SELECT count(*) FROM runs WHERE status = 'succeeded'")[0][0]
+    abandoned = query(db, "SELECT count(*) FROM runs WHERE status = 'abandoned'")[0][0]
+    return {"succeeded": done, "done twice": twice, "duplicate article rows": dup_articles,
+            "duplicate digests": dup_digests, "abandoned runs": abandoned}  # fmt: skip
+
+
+def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--days", type=int, default=180)
+    ap.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2026, 1, 1))
+    ap.add_argument("--skip-kill", action="store_true")
+    ap.add_argument("--serve-llm", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve_llm:
+        serve_llm()
+        return
+    first, last = args.start, args.start + dt.timedelta(days=args.days - 1)
+    work = Path(tempfile.mkdtemp(prefix="parallax-bench-"))
+    gnews, gnews_url = start([sys.executable, str(GNEWS), "--port", "0"])
+    llm, llm_url = start([sys.executable, __file__, "--serve-llm"])
+    try:
+        sys.path.insert(0, str(REPO))
+        from parallax.settings import Settings
+
+        concurrency = Settings().llm_max_concurrency
+        db = work / "full.duckdb"
+        env = env_for(db, work / "content", gnews_url, llm_url)
+        t0 = time.perf_counter()
+        subprocess.run(backfill_cmd(first, last), env=env, cwd=REPO, check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        wall = time.perf_counter() - t0
+        calls = query(db, "SELECT count(*) FROM llm_calls WHERE attempt > 0")[0][0]
+        floor = calls * LATENCY_S / concurrency
+        topic_days = query(db, "SELECT count(*) FROM runs")[0][0]
+        print(f"backfill {first}..{last}: {topic_days} topic-days in {wall:.1f} s wall "
+              f"(including Prefect start)")  # fmt: skip
+        print(
+            f"model calls {calls} x {LATENCY_S * 1000:.0f} ms / concurrency {concurrency} "
+            f"= floor {floor:.1f} s; wall / floor = {wall / floor:.2f} (target <= 1.5)"
+        )
+        print("checks:", checks(db))
+
+        if not args.skip_kill:
+            db2 = work / "killed.duckdb"
+            env2 = env_for(db2, work / "content2", gnews_url, llm_url)
+            proc = subprocess.Popen(
+                backfill_cmd(first, last),
+                env=env2,
+                cwd=REPO,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # its own group: the kill reaches Prefect's server too
+            )
+            time.sleep(wall / 2)
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            before = checks(db2)
+            t1 = time.perf_counter()
+            subprocess.run(backfill_cmd(first, last), env=env2, cwd=REPO, check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+            print(f"killed at {wall / 2:.0f} s with {before['succeeded']} topic-days done; "
+                  f"resume took {time.perf_counter() - t1:.1f} s")  # fmt: skip
+            print("after resume:", checks(db2))
+
+        daily_vs_sequential(work, gnews_url, llm_url, last)
+    finally:
+        gnews.terminate()
+        llm.terminate()
+
+
+def daily_vs_sequential(work: Path, gnews_url: str, llm_url: str, day: dt.date) -> None:
+    """One process, one Prefect API: all topics in one daily flow vs each topic alone."""
+    script = f"""
+import os, time, datetime as dt
+from parallax.quiet import configure_quiet_env; configure_quiet_env()
+from parallax.settings import Settings
+from parallax.topics import load_topics
+from flows.daily import daily_digest
+day = dt.date.fromisoformat("{day.isoformat()}")
+topics = [t.id for t in load_topics(Settings().topics_file).select(None)]
+os.environ["PARALLAX_DB"] = "{work}/warm.duckdb"
+daily_digest(topics=topics[:1], date=day - dt.timedelta(days=1))  # start Prefect, import litellm
+os.environ["PARALLAX_DB"] = "{work}/daily.duckdb"
+t = time.perf_counter()
+r = daily_digest(topics=topics, date=day)
+together = time.perf_counter() - t
+assert all(x.status == "succeeded" for x in r), r
+os.environ["PARALLAX_DB"] = "{work}/alone.duckdb"
+alone = []
+for topic in topics:
+    t = time.perf_counter()
+    daily_digest(topics=[topic], date=day)
+    alone.append(time.perf_counter() - t)
+print(f"daily run of {{len(topics)}} topics: {{together:.2f}} s; topics one by one: "
+      f"{{' + '.join(f'{{a:.2f}}' for a in alone)}} = {{sum(alone):.2f}} s "
+      f"(ratio {{together / sum(alone):.2f}})")
+"""
+    env = env_for(work / "daily.duckdb", work / "content3", gnews_url, llm_url)
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO, text=True,
+                         capture_output=True, check=False)  # fmt: skip
+    print(out.stdout.strip() or out.stderr.strip()[-2000:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Backfill, replay and artifacts under Prefect against local servers (marked slow)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from urllib.parse import unquote
+
+import duckdb
+import pytest
+
+from parallax.demo import SAMPLE_DATE, SampleFeedServer
+from parallax.settings import Settings
+from tasks.runs import RunRef, start_run
+from tests.llm_stub import SENTINEL_KEY, STUB_MODEL, LLMStub
+from tests.test_flow_llm import valid_answer
+
+pytestmark = pytest.mark.slow
+pytest_plugins = ["tests.conftest_llm"]
+
+DAY_TABLES = {  # table -> its key within a topic-day
+    "articles": "article_id",
+    "duplicates": "article_id",
+    "article_perspectives": "article_id",
+    "selections": "article_id",
+    "selection_shortfalls": "side",
+    "summaries": "1",
+    "digests": "1",
+}
+TOPICS = ["us-china", "venezuela"]
+FIRST = SAMPLE_DATE - dt.timedelta(days=1)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PARALLAX_DB", str(tmp_path / "p.duckdb"))
+    monkeypatch.setenv("PARALLAX_CONTENT_DIR", str(tmp_path / "content"))
+    monkeypatch.setenv("PARALLAX_FETCH_RETRY_DELAY_S", "0")
+    monkeypatch.delenv("PARALLAX_LLM_MODEL", raising=False)
+    return tmp_path
+
+
+def _query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def _no_duplicate_rows(db: Path) -> None:
+    for table, key in DAY_TABLES.items():
+        (dupes,) = _query(
+            db,
+            f"SELECT count(*) FROM (SELECT topic, logical_date, {key} FROM {table}"
+            " GROUP BY ALL HAVING count(*) > 1)",
+        )[0]
+        assert dupes == 0, table
+
+
+def test_backfill_resumes_skips_and_forces(prefect_harness, env, monkeypatch):
+    from flows.backfill import backfill
+
+    db = env / "p.duckdb"
+    killed = RunRef.new("us-china", SAMPLE_DATE, "backfill")
+    start_run(db, killed, "extractive")  # a previous backfill was killed during this day
+    with SampleFeedServer(Settings().topics_file) as server:
+        monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
+        first = backfill(start=FIRST, end=SAMPLE_DATE, topics=TOPICS)
+        requests_first = len(server.requests)
+        again = backfill(start=FIRST, end=SAMPLE_DATE, topics=TOPICS)
+        requests_again = len(server.requests)
+        forced = backfill(start=SAMPLE_DATE, end=SAMPLE_DATE, topics=TOPICS, force=True)
+
+    assert [(o.topic, o.day, o.status) for o in first.outcomes] == [
+        ("us-china", FIRST, "done"), ("venezuela", FIRST, "done"),
+        ("us-china", SAMPLE_DATE, "done"), ("venezuela", SAMPLE_DATE, "done"),
+    ]  # fmt: skip
+    assert requests_first == 8  # 4 topic-days x 2 feeds
+    assert all("after:" in unquote(r) and "before:" in unquote(r) for r in server.requests)
+    assert (again.count("skipped"), again.count("done"), requests_again) == (4, 0, 8)
+    assert (forced.count("done"), forced.count("skipped")) == (2, 0)
+    runs = _query(
+        db, "SELECT topic, logical_date, status, count(*) FROM runs GROUP BY ALL ORDER BY ALL"
+    )
+    assert runs == [
+        ("us-china", FIRST, "succeeded", 1),
+        ("us-china", SAMPLE_DATE, "abandoned", 1),
+        ("us-china", SAMPLE_DATE, "succeeded", 2),  # the first backfill, then --force
+        ("venezuela", FIRST, "succeeded", 1),
+        ("venezuela", SAMPLE_DATE, "succeeded", 2),
+    ]
+    _no_duplicate_rows(db)
+    # Every day table holds the rows of the day's latest run only.
+    latest = dict(
+        ((t, d), r)
+        for t, d, r in _query(
+            db,
+            "SELECT topic, logical_date, arg_max(run_id, started_at) FROM runs"
+            " WHERE status = 'succeeded' GROUP BY ALL",
+        )
+    )
+    for t, d, r in _query(db, "SELECT DISTINCT topic, logical_date, run_id FROM articles"):
+        assert latest[(t, d)] == r
+
+
+def test_replay_reproduces_the_page_with_servers_stopped(prefect_harness, env, monkeypatch):
+    from flows.backfill import backfill
+    from flows.replay import replay
+
+    db = env / "p.duckdb"
+    stub = LLMStub().start()
+    stub.responder = valid_answer
+    monkeypatch.setenv("PARALLAX_LLM_MODEL", STUB_MODEL)
+    monkeypatch.setenv("PARALLAX_LLM_API_BASE", stub.api_base)
+    monkeypatch.setenv("OPENAI_API_KEY", SENTINEL_KEY)
+    with SampleFeedServer(Settings().topics_file) as server:
+        monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
+        (done,) = backfill(start=SAMPLE_DATE, end=SAMPLE_DATE, topics=["us-china"]).outcomes
+    stub.stop()  # from here on, any feed or model request would fail
+    calls, fetched = stub.calls, _query(db, "SELECT count(*) FROM raw_fetches")[0][0]
+    page_path = env / "content" / "us-china" / f"{SAMPLE_DATE}.md"
+    published = page_path.read_bytes()
+    assert done.status == "done" and calls == 1 and b"summarizer: llm:" in published
+
+    same = replay(topic="us-china", date=SAMPLE_DATE)
+    assert same.status == "succeeded" and same.diff == ""
+    assert page_path.read_bytes() == published
+    assert (stub.calls, _query(db, "SELECT count(*) FROM raw_fetches")[0][0]) == (calls, fetched)
+    assert same.parent_run_id == same.fetch_run_id == done.run_id
+    lineage = _query(
+        db,
+        "SELECT r.kind, r.parent_run_id, json_extract_string(s.counts, '$.replayed_from')"
+        " FROM runs r JOIN stage_runs s ON s.run_id = r.run_id AND s.stage = 'fetch'"
+        " WHERE r.run_id = ?",
+        [same.run_id],
+    )
+    assert lineage == [("replay", done.run_id, done.run_id)]
+    (hits,) = _query(
+        db, "SELECT count(*) FROM llm_calls WHERE run_id = ? AND cache_hit", [same.run_id]
+    )[0]
+    assert hits == 1
+
+    # Another summarizer from the summarize stage on: a diff; back to the model: free, identical.
+    other = replay(topic="us-china", date=SAMPLE_DATE, from_stage="summarize", model="extractive")
+    assert other.parent_run_id == same.run_id and other.fetch_run_id == done.run_id
+    assert "-summarizer: llm:openai/stub-model" in other.diff
+    assert "+summarizer: extractive" in other.diff
+    back = replay(topic="us-china", date=SAMPLE_DATE, from_stage="summarize", model=STUB_MODEL)
+    assert back.status == "succeeded" and page_path.read_bytes() == published
+    assert stub.calls == calls
+
+
+def test_topic_runs_publish_page_and_counts_artifacts(prefect_harness, env, monkeypatch):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.daily import daily_digest
+
+    with SampleFeedServer(Settings().topics_file) as server:
+        monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
+        (result,) = daily_digest(topics=["india-pakistan"], date=SAMPLE_DATE)
+    page = Path(result.page).read_text(encoding="utf-8")
+    keys = ["page-india-pakistan", "counts-india-pakistan"]
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys))
+        )
+    latest = {}
+    for artifact in sorted(found, key=lambda a: a.created):
+        latest[artifact.key] = artifact
+    assert latest["page-india-pakistan"].data == page
+    assert result.run_id in (latest["page-india-pakistan"].description or "")
+    table = latest["counts-india-pakistan"].data
+    rows = {
+        r["metric"]: r["value"] for r in (json.loads(table) if isinstance(table, str) else table)
+    }
+    selected = sum(v for k, v in rows.items() if k.startswith("selected "))
+    assert selected == sum(result.per_side.values()) > 0
+    assert any(k.startswith("selected india / IN") for k in rows)
+    for metric in ("unknown share", "duplicates removed", "prompt tokens", "cost (USD)"):
+        assert metric in rows
+    assert rows["model calls"] == 0  # the extractive summarizer calls no model
