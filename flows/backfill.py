@@ -23,7 +23,7 @@ from flows.daily import PipelineConfig, RunPlan, run_limits, run_topic
 from parallax.settings import Settings
 from parallax.topics import Topic, load_topics
 from tasks import limits, storage
-from tasks.runs import abandon_unfinished, completed_days
+from tasks.runs import abandon_unfinished, completed_days, exclusive_run
 
 # Days in flight at once. Enough to keep every feed and model slot busy while other days parse
 # (CPU-bound, one core under the GIL); more threads only queue on the slots and the DB lock.
@@ -138,7 +138,11 @@ def backfill(
     # Past days always carry after:/before: operators, whatever today is.
     config = replace(PipelineConfig.from_settings(settings, end), day_bounded_search=True)
     if todo:
-        with limits.hold(run_limits(settings)), storage.keep_open(settings.db):
+        with (
+            exclusive_run(settings.db),
+            limits.hold(run_limits(settings)),
+            storage.keep_open(settings.db),
+        ):
             futures = [backfill_day.submit(topic, day, config) for topic, day in todo]
             for (topic, day), future in zip(todo, futures, strict=True):
                 result = future.result(raise_on_failure=False)

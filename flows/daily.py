@@ -25,7 +25,7 @@ from tasks.llm import LLMSettings, make_llm_client
 from tasks.parse import parse_feeds
 from tasks.publish import publish_day
 from tasks.report import create_artifacts, load_report
-from tasks.runs import RunRef, finish_run, stage, start_run
+from tasks.runs import RunRef, exclusive_run, finish_run, stage, start_run
 from tasks.select import select_day
 from tasks.summarize import make_summarizer, summarize_day
 from tasks.window import search_window
@@ -187,8 +187,7 @@ def run_topic(
                 result.warnings += [
                     f"{o.perspective} feed failed: {o.error}" for o in outcomes if not o.ok
                 ]
-                if not ok:
-                    raise NoFeedsError("; ".join(result.warnings))
+                # With no usable answer now, parse falls back on earlier stored answers.
             report(topic.id, "fetch", f"{len(ok)}/{len(outcomes)} feeds, {counts['items']} items")
         elif due("parse"):
             with stage(config.db, run, "fetch") as counts:
@@ -196,6 +195,9 @@ def run_topic(
         if due("parse"):
             locales = {i: (f.language, f.region) for i, f in enumerate(topic.feeds)}
             parsed = call(parse_feeds, run, config.db, locales, plan.fetch_run_id)
+            if not parsed["feeds"]:
+                raise NoFeedsError("; ".join(result.warnings) or "no usable feed response")
+            result.warnings += [f"reusing the stored {r}" for r in parsed["reused_feeds"]]
             report(topic.id, "parse", f"{parsed['articles']} articles")
         if due("dedupe"):
             deduped = call(dedupe_articles, run, config.db, topic, window, config.outlets_file)
@@ -282,7 +284,7 @@ def daily_digest(topics: list[str] | None = None, date: dt.date | None = None) -
     settings = Settings()
     day = date or dt.datetime.now(dt.UTC).date()
     selected = load_topics(settings.topics_file).select(topics)
-    with limits.hold(run_limits(settings)):
+    with exclusive_run(settings.db), limits.hold(run_limits(settings)):
         futures = [_run_topic.submit(t.id, day, "daily") for t in selected]
         results = [f.result() for f in futures]
     if any(r.status != "succeeded" for r in results):

@@ -22,7 +22,7 @@ from parallax.topics import load_topics
 from tasks import limits
 from tasks.llm import LLMSettings
 from tasks.report import page_diff
-from tasks.runs import find_published_run
+from tasks.runs import exclusive_run, find_published_run
 
 REPLAY_STAGES = STAGES[1:]  # fetch is never replayed: its stored responses are the input
 EXTRACTIVE = "extractive"  # --model value selecting the extractive summarizer
@@ -71,7 +71,10 @@ def replay(
     parent, published, fetch_run_id = found
     config = replay_config(PipelineConfig.from_settings(settings, date), settings, model)
     plan = RunPlan("replay", parent_run_id=parent, fetch_run_id=fetch_run_id, from_stage=from_stage)
-    with limits.hold({limits.MODEL_CALLS: settings.llm_max_concurrency}):
+    with (
+        exclusive_run(settings.db),
+        limits.hold({limits.MODEL_CALLS: settings.llm_max_concurrency}),
+    ):
         result = run_topic(config_topic, date, config, plan)
     diff = ""
     if result.status == "succeeded" and result.page:

@@ -79,6 +79,7 @@ def run_pipeline(topics: list[str] | None, day: dt.date) -> int:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from flows.daily import TopicsFailedError, daily_digest
+    from tasks.runs import RunInProgressError
 
     # A failing task is reported by our one-line summary; Prefect would add a traceback.
     for name in ("prefect.task_runs", "prefect.flow_runs"):
@@ -90,6 +91,8 @@ def run_pipeline(topics: list[str] | None, day: dt.date) -> int:
             results = daily_digest(topics=selected, date=day)
     except TopicsFailedError as exc:  # some topics failed: report every topic below
         results = exc.results
+    except RunInProgressError as exc:
+        raise fail(str(exc)) from None
     except Exception as exc:  # the flow itself failed (not one topic): say so in one line
         raise fail(f"the run failed: {type(exc).__name__}: {exc}") from None
     failed = 0
@@ -216,6 +219,7 @@ def backfill(
 
     from flows.backfill import DayOutcome, observe
     from flows.backfill import backfill as backfill_flow
+    from tasks.runs import RunInProgressError
 
     columns = (
         TextColumn("{task.description}"),
@@ -239,6 +243,9 @@ def backfill(
         try:
             with observe(on_day), prefect_quiet():
                 report = backfill_flow(start=first, end=last, topics=selected, force=force)
+        except RunInProgressError as exc:
+            bar.stop()
+            raise fail(str(exc)) from None
         except KeyboardInterrupt:
             bar.stop()
             typer.secho(
@@ -295,11 +302,12 @@ def replay(
         raise fail(str(exc)) from None
     from flows.replay import ReplayError
     from flows.replay import replay as replay_flow
+    from tasks.runs import RunInProgressError
 
     try:
         with prefect_quiet():
             result = replay_flow(topic=topic, date=date.date(), from_stage=from_stage, model=model)
-    except ReplayError as exc:
+    except (ReplayError, RunInProgressError) as exc:
         raise fail(str(exc)) from None
     if result.status != "succeeded":
         raise fail(f"replay {topic} {result.logical_date} failed: {result.error} "

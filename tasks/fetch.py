@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
 import duckdb
+import feedparser
 import requests
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -174,13 +175,28 @@ def assess_feed(response: FetchResponse) -> FeedAssessment:
     if head.startswith((b"<!doctype html", b"<html")):
         return FeedAssessment(False, 0, "HTML page instead of an RSS feed", False)
     parsed = parse_document(response.body)
-    if parsed.get("bozo"):
+    if parsed.get("bozo") and not _harmless(parsed, response.body):
         reason = parsed.get("bozo_exception")
         # A truncated or broken document is usually a transient server fault: retry it.
         return FeedAssessment(False, len(parsed.entries), f"malformed feed: {reason}", True)
     if parsed.get("version", "") == "" and not parsed.entries:
         return FeedAssessment(False, 0, "not an RSS/Atom document", False)
     return FeedAssessment(True, len(parsed.entries), None, False)
+
+
+_CLOSING_ROOT = (b"</rss>", b"</feed>", b"</rdf:rdf>")
+
+
+def _harmless(parsed: feedparser.FeedParserDict, body: bytes) -> bool:
+    """feedparser flags documents it could read completely but not strictly: a declared
+    encoding that was wrong, an XML content type it did not expect, an HTML entity such as
+    &nbsp;. Such a feed is usable; a document cut short (no closing root element) is not."""
+    if isinstance(
+        parsed.get("bozo_exception"),
+        (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType),
+    ):
+        return True
+    return bool(parsed.entries) and body.rstrip()[-16:].lower().endswith(_CLOSING_ROOT)
 
 
 def next_retry_delay(

@@ -154,8 +154,13 @@ def parse_feeds(
             if frames
             else pd.DataFrame(columns=list(ARTICLE_COLUMNS))
         )
+        reused = fetches[fetches["reused"]]
         counts.update(
             feeds=len(frames),
+            reused_feeds=[
+                f"{r.perspective} feed from run {r.from_run} ({r.fetched_at:%Y-%m-%d %H:%M} UTC)"
+                for r in reused.itertuples()
+            ],
             articles=len(articles),
             with_publisher_domain=int(articles["source_domain"].notna().sum()),
         )

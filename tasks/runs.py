@@ -150,3 +150,38 @@ def find_published_run(db: Path, topic: str, day: dt.date) -> tuple[str, str, st
     if fetch_run_id is None:  # a run from before the ledger kept it: it fetched itself,
         fetch_run_id = parent if kind == "replay" and parent else run_id  # or replayed one
     return run_id, content, fetch_run_id
+
+
+class RunInProgressError(RuntimeError):
+    """Another Parallax run (daily, backfill or replay) is using the same database."""
+
+
+@contextmanager
+def exclusive_run(db: Path) -> Iterator[None]:
+    """Hold the database's run lock for a whole flow run.
+
+    Two runs interleaving their short write sessions could mix one run's rows with the other's
+    for the same day, so only one run at a time may use a database (analysts' read-only access
+    is not affected). While we hold the lock no other run is alive, so runs still marked
+    'running' were left by a process that died: they are marked 'abandoned'.
+    """
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(f"{db}.run-lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise RunInProgressError(
+            f"another Parallax run is using {db} (lock {db}.run-lock); let it finish, then retry"
+        ) from None
+    try:
+        with storage.connect(db) as con:
+            storage.migrate(con)
+            con.execute(
+                "UPDATE runs SET status = 'abandoned', finished_at = ?, error = ? "
+                "WHERE status = 'running'",
+                [storage.utcnow(), "the process ended before the run finished"],
+            ).fetchall()
+        yield
+    finally:
+        lock.release()

@@ -94,3 +94,18 @@ def test_fetch_url_connection_refused(tmp_path: Path):
     with requests.Session() as session:
         resp = fetch_url(session, "http://127.0.0.1:9/rss/search", 1, "t")
     assert resp.status_code is None and resp.error
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        FEED_XML.replace(b'encoding="UTF-8"', b'encoding="us-ascii"').replace(
+            b"Western Pacific", "Western Pacífic".encode()
+        ),
+        FEED_XML.replace(b"Navy tracks", b"Navy&nbsp;tracks"),
+    ],
+    ids=["wrong-declared-encoding", "html-entity"],
+)
+def test_feeds_feedparser_reads_completely_are_usable(body):
+    result = assess_feed(_response(200, body))
+    assert result.ok and result.item_count == 4

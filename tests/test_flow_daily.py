@@ -162,3 +162,31 @@ def test_failing_feeds_are_recorded_and_do_not_stop_other_topics(prefect_harness
     china_attempts = [f for f in fetches if f[:2] == ("us-china", "china")]
     assert len(china_attempts) == 3 and all("malformed" in f[5] for f in china_attempts)
     assert runs == {"us-china": "succeeded", "india-pakistan": "failed"}
+
+
+def test_rerun_during_an_outage_reuses_the_stored_answer(prefect_harness, env, monkeypatch):
+    from flows.daily import daily_digest
+    from parallax.demo import strip_date_operators
+
+    topic = load_topics(Settings().topics_file).get("us-china")
+    feed = {f.perspective: strip_date_operators(f.query) for f in topic.feeds}
+    server = ScriptedServer()
+    for side in ("us", "china"):
+        server.script(
+            feed[side], Reply(200, (SAMPLE_FEEDS / "us-china" / f"{side}.xml").read_bytes())
+        )
+    monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.url)
+    try:
+        (good,) = daily_digest(topics=["us-china"], date=SAMPLE_DATE)
+        page = Path(good.page or "").read_bytes()
+        before = _counts(env / "p.duckdb")
+        server.script(feed["china"], Reply(503, b"down"))
+        (again,) = daily_digest(topics=["us-china"], date=SAMPLE_DATE)
+    finally:
+        server.close()
+
+    assert again.status == "succeeded"
+    assert any("china feed failed" in w for w in again.warnings)
+    assert any(w.startswith("reusing the stored china feed from run") for w in again.warnings)
+    assert Path(again.page or "").read_bytes() == page  # nothing lost, nothing one-sided
+    assert _counts(env / "p.duckdb")["articles"] == before["articles"]

@@ -94,3 +94,19 @@ def test_file_held_by_another_process_is_a_clear_error(tmp_path: Path, monkeypat
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_one_run_at_a_time_and_dead_runs_are_abandoned(db_path: Path):
+    from tasks.runs import RunInProgressError, RunRef, exclusive_run, start_run
+
+    start_run(db_path, RunRef.new("t", DAY), "extractive")  # a run whose process then died
+    with exclusive_run(db_path):
+        with (
+            pytest.raises(RunInProgressError, match="another Parallax run"),
+            exclusive_run(db_path),
+        ):
+            pass
+        with storage.connect(db_path) as con:
+            assert con.execute("SELECT status FROM runs").fetchall() == [("abandoned",)]
+    with exclusive_run(db_path):  # released
+        pass
