@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-fast lint run site serve clean
+.PHONY: install demo test test-fast lint run site serve clean clean-demo
 
 install: $(STAMP)
 
@@ -40,5 +40,9 @@ serve: install  ## serve the site on http://127.0.0.1:1313 with live reload
 run: install  ## today's live run of every active topic
 	$(BIN)/parallax run
 
-clean:
-	rm -rf $(VENV) data/demo.duckdb site/public .pytest_cache .mypy_cache .ruff_cache
+clean-demo:  ## remove what `make demo` wrote (sample pages, charts, database)
+	rm -rf data/demo.duckdb data/demo.duckdb.run-lock site/static/charts
+	find site/content/summaries -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
+
+clean: clean-demo
+	rm -rf $(VENV) site/public .pytest_cache .mypy_cache .ruff_cache
