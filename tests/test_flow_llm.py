@@ -128,3 +128,13 @@ def test_invalid_answers_fall_back_to_extractive_with_the_reason(
     assert "fell back" in note.lower() or "extractive" in note.lower()
     assert any("invalid JSON" in e for e in errors[0][0])
     assert errors[1][0]  # the repair answer was rejected too, and says why
+
+
+def test_api_key_from_a_prefect_secret_block(prefect_harness):
+    from prefect.blocks.system import Secret
+
+    from tasks.llm import load_api_key
+
+    Secret(value=SENTINEL_KEY).save("parallax-test-llm-key", overwrite=True)
+    assert load_api_key("parallax-test-llm-key") == SENTINEL_KEY
+    assert load_api_key(None) is None
