@@ -32,13 +32,23 @@ LATENCY_S = 0.3
 
 def serve_llm() -> None:  # child process: the stub model server
     sys.path.insert(0, str(REPO))
-    from tests.llm_stub import LLMStub, StubReply
+    from tests.llm_stub import LLMStub, ReceivedRequest, StubReply
     from tests.test_flow_llm import valid_answer
 
+    def answer(request: ReceivedRequest) -> StubReply:
+        if "<outlet>" in str(request.messages[-1].get("content", "")):
+            # The outlet fallback (classify_with_llm, on by default) asks about outlets the
+            # registry cannot place. valid_answer only understands summary prompts: raising
+            # here dropped the connection, and every unknown outlet cost 4 attempts and 7 s of
+            # backoff per topic-day. Answer like an honest model that does not know it.
+            return StubReply.json(
+                {"country": None, "kind": "unknown", "confidence": 0, "reason": "stub"},
+                delay_s=LATENCY_S,
+            )
+        return StubReply(content=valid_answer(request).content, delay_s=LATENCY_S)
+
     stub = LLMStub()
-    stub.responder = lambda request: StubReply(
-        content=valid_answer(request).content, delay_s=LATENCY_S
-    )
+    stub.responder = answer
     stub.start()
     print(stub.api_base, flush=True)
     while True:

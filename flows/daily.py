@@ -41,7 +41,7 @@ class PipelineConfig:
 
     db: Path
     content_dir: Path
-    charts_dir: Path
+    charts_dir: Path | None  # None: no chart (a backfill draws charts once at its end)
     outlets_file: Path
     google_news_url: str
     fetch_timeout_s: float

@@ -364,6 +364,13 @@ def main() -> None:  # pragma: no cover - console script entry
     app()
 
 
+if __name__ == "__main__":  # python -m parallax.cli (the benchmarks run it this way)
+    # Run the importable module's app: registering the commands below from this __main__ copy
+    # imports cli_analyst, which imports parallax.cli, which needs cli_analyst half-loaded.
+    from parallax.cli import app as _registered
+
+    _registered()
+
 from parallax import cli_analyst  # noqa: E402  (imports fail/load_settings from here)
 
 app.command()(cli_analyst.sql)
@@ -374,7 +381,3 @@ from parallax import cli_outlets  # noqa: E402
 
 app.command()(cli_outlets.classify)
 app.add_typer(cli_outlets.outlets_app, name="outlets")
-
-
-if __name__ == "__main__":  # python -m parallax.cli
-    app()

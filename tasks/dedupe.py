@@ -454,7 +454,9 @@ def _prepare(articles: pd.DataFrame) -> pd.DataFrame:
         if key not in normalized:
             normalized[key] = normalize_title(title if isinstance(title, str) else "", source)
         norms.append(normalized[key])
-    frame["norm"] = norms
+    # A list of str becomes pandas' str dtype; an empty one would be float64 and break `.str`
+    # (a day whose window holds no article failed here).
+    frame["norm"] = pd.Series(norms, index=frame.index, dtype="str")
     return frame
 
 

@@ -30,7 +30,7 @@ from prefect.cache_policies import NO_CACHE
 
 from parallax.topics import Feed
 from tasks import limits, storage
-from tasks.feeddoc import parse_document
+from tasks.feeddoc import fast_items, parse_document
 from tasks.runs import RunRef
 
 # Headers kept with each raw response: enough to replay, audit and make conditional requests.
@@ -174,6 +174,9 @@ def assess_feed(response: FetchResponse) -> FeedAssessment:
         return FeedAssessment(False, 0, "not an RSS/Atom document", False)
     if head.startswith((b"<!doctype html", b"<html")):
         return FeedAssessment(False, 0, "HTML page instead of an RSS feed", False)
+    items = fast_items(response.body)
+    if items is not None:  # a well-formed RSS 2.0 feed of the Google News shape
+        return FeedAssessment(True, len(items), None, False)
     parsed = parse_document(response.body)
     if parsed.get("bozo") and not _harmless(parsed, response.body):
         reason = parsed.get("bozo_exception")

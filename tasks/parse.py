@@ -1,9 +1,7 @@
-"""Parse: stored raw feed bodies -> rows of the `articles` table (feedparser)."""
+"""Parse: stored raw feed bodies -> rows of the `articles` table (tasks/feeddoc.py)."""
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 import hashlib
 import html
 import re
@@ -12,13 +10,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import duckdb
-import feedparser
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks import storage
-from tasks.feeddoc import parse_document
+from tasks.feeddoc import FeedItem, read_items
 from tasks.models import ARTICLE_COLUMNS
 from tasks.runs import RunRef, stage
 
@@ -76,31 +73,41 @@ def article_id(perspective: str, feed_index: int, key: str) -> str:
     return hashlib.sha1(f"{perspective}:{feed_index}|{key}".encode()).hexdigest()[:16]
 
 
-def _published(entry: feedparser.FeedParserDict) -> pd.Timestamp | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    if not parsed:
-        return None
-    return pd.Timestamp(dt.datetime.fromtimestamp(calendar.timegm(parsed), dt.UTC))
-
-
 def parse_feed(
     body: bytes, *, fetch_id: str, perspective: str, feed_index: int, language: str, region: str
 ) -> pd.DataFrame:
     """Items of one feed document as article rows (columns: ARTICLE_COLUMNS)."""
-    parsed = parse_document(body)
+    return item_rows(
+        read_items(body),
+        fetch_id=fetch_id,
+        perspective=perspective,
+        feed_index=feed_index,
+        language=language,
+        region=region,
+    )
+
+
+def item_rows(
+    items: list[FeedItem],
+    *,
+    fetch_id: str,
+    perspective: str,
+    feed_index: int,
+    language: str,
+    region: str,
+) -> pd.DataFrame:
     rows = []
     seen: dict[str, int] = {}
-    for position, entry in enumerate(parsed.entries):
-        source = entry.get("source") or {}
-        source_name = clean_text(source.get("title")) or None
-        source_url = (source.get("href") or "").strip() or None
-        link = (entry.get("link") or "").strip()
-        guid = (entry.get("id") or "").strip() or link
-        key = guid or f"title:{entry.get('title', '')}"
+    for position, item in enumerate(items):
+        source_name = clean_text(item.source_title) or None
+        source_url = (item.source_href or "").strip() or None
+        link = (item.link or "").strip()
+        guid = (item.guid or "").strip() or link
+        key = guid or f"title:{item.title if item.title is not None else ''}"
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:  # a feed repeating an item: keep both rows, distinct ids
             key = f"{key}#{seen[key]}"
-        raw_title = clean_text(entry.get("title"))
+        raw_title = clean_text(item.title)
         rows.append(
             {
                 "article_id": article_id(perspective, feed_index, key),
@@ -113,11 +120,11 @@ def parse_feed(
                 "link": link or None,
                 "title": split_title(raw_title, source_name),
                 "raw_title": raw_title,
-                "description": html_to_text(entry.get("summary", "")),
+                "description": html_to_text(item.summary),
                 "source_name": source_name,
                 "source_url": source_url,
                 "source_domain": publisher_domain(source_url),
-                "published_at": _published(entry),
+                "published_at": pd.Timestamp(item.published) if item.published else None,
             }
         )
     frame = pd.DataFrame(rows, columns=list(ARTICLE_COLUMNS))

@@ -518,3 +518,11 @@ def test_recently_published_by_link_or_title() -> None:
     ordered = deprioritize_recent(candidates, keys)
     assert list(ordered.index) == [12, 13, 10, 11]
     assert "recently_published" not in candidates.columns
+
+
+def test_no_articles_no_duplicates_no_stories() -> None:
+    """A day whose window holds no article (a backfill past the news host's archive)."""
+    empty = pd.DataFrame(columns=list(article("a", "t")))
+    assert find_duplicates(empty).empty
+    assert list(find_duplicates(empty).columns) == list(DUPLICATE_COLUMNS)
+    assert cluster_stories(empty).empty

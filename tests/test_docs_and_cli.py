@@ -71,3 +71,23 @@ def test_bad_setting_is_one_clear_line(monkeypatch):
 def test_bad_date_is_rejected():
     result = runner.invoke(app, ["run", "--date", "07/02/2026"])
     assert result.exit_code == 2 and "Invalid value" in result.output
+
+
+def test_python_dash_m_parallax_cli_runs() -> None:
+    """benchmarks/backfill.py starts the CLI as `python -m parallax.cli`; registering the
+    analyst commands from the __main__ copy used to fail with a circular import."""
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "parallax.cli", "--help"],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "backfill" in out.stdout

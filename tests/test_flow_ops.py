@@ -36,6 +36,7 @@ FIRST = SAMPLE_DATE - dt.timedelta(days=1)
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PARALLAX_DB", str(tmp_path / "p.duckdb"))
     monkeypatch.setenv("PARALLAX_CONTENT_DIR", str(tmp_path / "content"))
+    monkeypatch.setenv("PARALLAX_CHARTS_DIR", str(tmp_path / "charts"))
     monkeypatch.setenv("PARALLAX_FETCH_RETRY_DELAY_S", "0")
     monkeypatch.delenv("PARALLAX_LLM_MODEL", raising=False)
     return tmp_path
@@ -66,6 +67,7 @@ def test_backfill_resumes_skips_and_forces(prefect_harness, env, monkeypatch):
         monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
         first = backfill(start=FIRST, end=SAMPLE_DATE, topics=TOPICS)
         requests_first = len(server.requests)
+        charts = {t: (env / "charts" / f"{t}.svg").read_bytes() for t in TOPICS}
         again = backfill(start=FIRST, end=SAMPLE_DATE, topics=TOPICS)
         requests_again = len(server.requests)
         forced = backfill(start=SAMPLE_DATE, end=SAMPLE_DATE, topics=TOPICS, force=True)
@@ -89,6 +91,17 @@ def test_backfill_resumes_skips_and_forces(prefect_harness, env, monkeypatch):
         ("venezuela", SAMPLE_DATE, "succeeded", 2),
     ]
     _no_duplicate_rows(db)
+    # A backfill draws each topic's chart once, after its last day: what a redraw gives now.
+    from parallax.topics import load_topics
+    from tasks import storage
+    from tasks.publish import write_chart
+
+    with storage.connect(db) as con:
+        for topic in TOPICS:
+            assert charts[topic].startswith(b"<svg")
+            assert not write_chart(
+                con, load_topics(Settings().topics_file).get(topic), env / "charts"
+            )
     # Every day table holds the rows of the day's latest run only.
     latest = dict(
         ((t, d), r)
