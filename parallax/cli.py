@@ -76,18 +76,11 @@ def run_pipeline(topics: list[str] | None, day: dt.date) -> int:
     progress.enable_console()
     typer.echo(f"parallax: {day} · topics {', '.join(selected)} · db {settings.db}", err=True)
 
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-
     from flows.daily import TopicsFailedError, daily_digest
     from tasks.runs import RunInProgressError
 
-    # A failing task is reported by our one-line summary; Prefect would add a traceback.
-    for name in ("prefect.task_runs", "prefect.flow_runs"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-
-    # The heartbeat thread costs ~1 s per flow run to join and tells a one-shot run nothing.
     try:
-        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        with prefect_quiet():
             results = daily_digest(topics=selected, date=day)
     except TopicsFailedError as exc:  # some topics failed: report every topic below
         results = exc.results
@@ -178,8 +171,11 @@ def prefect_quiet() -> Iterator[None]:
     """A one-shot flow run: no heartbeat thread, and failures reported by our own lines."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    for name in ("prefect.task_runs", "prefect.flow_runs"):
+    # A failing task is reported by our one-line summary (Prefect would add a traceback); a slot
+    # wait on a concurrency limit is reported by tasks/limits.py (Prefect logs each retry).
+    for name in ("prefect.task_runs", "prefect.flow_runs", "prefect._internal.concurrency"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
+    # The heartbeat thread costs ~1 s per flow run to join and tells a one-shot run nothing.
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
 
