@@ -13,7 +13,6 @@ recorded with ``reused_fetch_id`` pointing at that body).
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import json
 import time
 import uuid
@@ -31,6 +30,7 @@ from prefect.cache_policies import NO_CACHE
 from parallax.topics import Feed
 from tasks import limits, storage
 from tasks.feeddoc import fast_items, parse_document
+from tasks.retry import retry_after_seconds
 from tasks.runs import RunRef
 
 # Headers kept with each raw response: enough to replay, audit and make conditional requests.
@@ -210,20 +210,9 @@ def next_retry_delay(
 ) -> float:
     """Wait before the next attempt: the server's ``Retry-After`` (seconds or an HTTP date)
     when it sent one, else ``base_delay_s`` doubled per attempt."""
-    raw = response.headers.get("retry-after", "").strip()
-    if raw:
-        try:
-            return max(0.0, float(raw))
-        except ValueError:
-            pass
-        try:
-            when = email.utils.parsedate_to_datetime(raw)
-        except (TypeError, ValueError):
-            when = None
-        if when is not None:
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=dt.UTC)
-            return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+    wait = retry_after_seconds(response.headers.get("retry-after"), now or dt.datetime.now(dt.UTC))
+    if wait is not None:
+        return wait
     return base_delay_s * 2 ** (attempt - 1)
 
 

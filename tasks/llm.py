@@ -20,7 +20,6 @@ litellm is imported lazily (≈ 3-6 s) and always with the local cost map (no ne
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import hashlib
 import json
 import logging
@@ -34,6 +33,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
+
+from tasks.retry import retry_after_seconds
 
 if TYPE_CHECKING:
     import duckdb
@@ -460,17 +461,7 @@ def retry_after_s(exc: BaseException, now: dt.datetime | None = None) -> float |
     if headers is None:
         headers = getattr(getattr(exc, "response", None), "headers", None)
     raw = headers.get("retry-after") if headers is not None else None
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - (now or _utcnow())).total_seconds())
+    return retry_after_seconds(raw, now or _utcnow())
 
 
 def _is_retryable(exc: BaseException) -> bool:

@@ -51,7 +51,7 @@ def load_report(db: Path, run: RunRef, window: tuple[dt.date, dt.date]) -> RunRe
         by_side = con.execute(storage.query("run_report"), [run.topic, run.logical_date]).fetchall()
         by_perspective = dict(
             con.execute(
-                storage.query("recent_perspective_counts"),
+                storage.query("perspective_counts"),
                 [run.topic, run.logical_date, first, last],
             ).fetchall()
         )
