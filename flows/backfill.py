@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -100,11 +101,58 @@ def _notify(outcome: DayOutcome) -> None:
         callback(outcome)
 
 
+class DayOrder:
+    """Makes a topic's days select in date order while other stages run ahead.
+
+    A page avoids articles already on the previous ``recent_days`` pages, so day d's select
+    must see day d-1's final selections: without this, a day running beside its predecessor
+    picked articles from a partial history, and a later replay of it gave another page. Days
+    are submitted in date order to a FIFO pool, so the day waited on is always already running.
+    """
+
+    def __init__(self, todo: list[tuple[Topic, dt.date]]) -> None:
+        self._done = {(topic.id, day): threading.Event() for topic, day in todo}
+
+    def wait_for_previous(self, topic: str, day: dt.date) -> None:
+        previous = self._done.get((topic, day - dt.timedelta(days=1)))
+        if previous is not None:
+            previous.wait()
+
+    def finished(self, topic: str, day: dt.date) -> None:
+        self._done[(topic, day)].set()
+
+
+# The order of the running backfill's days; backfill_day's parameters stay plain values.
+_order: DayOrder | None = None
+
+
+@contextmanager
+def _ordered(todo: list[tuple[Topic, dt.date]]) -> Iterator[None]:
+    global _order
+    _order = DayOrder(todo)
+    try:
+        yield
+    finally:
+        _order = None
+
+
 @task(name="backfill-day", cache_policy=NO_CACHE, task_run_name="{topic.id} {day}")
 def backfill_day(topic: Topic, day: dt.date, config: PipelineConfig) -> DayOutcome:
     started = time.perf_counter()
-    abandon_unfinished(config.db, topic.id, day, "process ended before the run finished")
-    result = run_topic(topic, day, config, RunPlan(kind="backfill", artifacts=False), direct=True)
+    order = _order
+    try:
+        abandon_unfinished(config.db, topic.id, day, "process ended before the run finished")
+        result = run_topic(
+            topic,
+            day,
+            config,
+            RunPlan(kind="backfill", artifacts=False),
+            direct=True,
+            before_select=(lambda: order.wait_for_previous(topic.id, day)) if order else None,
+        )
+    finally:
+        if order is not None:
+            order.finished(topic.id, day)
     outcome = DayOutcome(
         topic.id,
         day,
@@ -150,6 +198,7 @@ def backfill(
             exclusive_run(settings.db),
             limits.hold(run_limits(settings)),
             storage.keep_open(settings.db),
+            _ordered(todo),
         ):
             futures = [backfill_day.submit(topic, day, day_config) for topic, day in todo]
             for (topic, day), future in zip(todo, futures, strict=True):

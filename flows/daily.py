@@ -4,6 +4,7 @@ one task chain per topic, topics concurrently."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,11 +148,14 @@ def run_topic(
     config: PipelineConfig,
     plan: RunPlan = RunPlan(),
     direct: bool = False,
+    before_select: Callable[[], None] | None = None,
 ) -> TopicResult:
     """The stage chain of one topic-day, shared by the daily, backfill and replay flows.
 
     ``direct`` calls each stage's function without a Prefect task run (a backfill runs each
     day as one task: ~6 ms of bookkeeping per task and topic-day adds up over 900 days).
+    ``before_select`` is called just before the select stage, which reads the pages of the
+    previous days: a backfill waits there until the topic's previous day is finished.
     """
     run = RunRef.new(topic.id, day, plan.kind)
     result = TopicResult(topic.id, day, run.run_id)
@@ -214,6 +218,8 @@ def run_topic(
                 ", ".join(f"{k} {v}" for k, v in sorted(classified["by_perspective"].items())),
             )
         if due("select"):
+            if before_select is not None:
+                before_select()
             selected = call(select_day, run, config.db, topic, window)
             short = ", ".join(f"{side} {n}" for side, n in selected["shortfall"].items() if n)
             if short:
