@@ -248,8 +248,16 @@ def raw_fetch_row(
 
 def load_validators(db: Path, url: str) -> Validators | None:
     with storage.connect(db) as con:
-        row = con.execute(storage.query("feed_validator"), [url]).fetchone()
-    return None if row is None else Validators(row[0], row[1], row[2], bytes(row[3] or b""))
+        rows = con.execute(storage.query("feed_validator"), [url]).fetchall()
+        if not rows:
+            return None
+        etag, last_modified, fetch_id = rows[0]
+        bodies = con.execute(
+            "SELECT body FROM raw_fetches WHERE fetch_id = ?", [fetch_id]
+        ).fetchall()
+    if not bodies:  # the answer it describes is gone: fetch unconditionally
+        return None
+    return Validators(etag, last_modified, fetch_id, bytes(bodies[0][0] or b""))
 
 
 def _save_validators(con: duckdb.DuckDBPyConnection, run: RunRef, row: dict) -> None:

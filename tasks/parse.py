@@ -133,8 +133,13 @@ def item_rows(
 
 
 def usable_fetches(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
-    """The last good raw response of each feed of run ``run_id``."""
-    return con.execute(storage.query("usable_fetches"), [run_id]).df()
+    """The last good raw response of each feed of run ``run_id``, with its ``body``."""
+    fetches = con.execute(storage.query("usable_fetches"), [run_id]).df()
+    bodies = []
+    for body_id in fetches["body_id"]:
+        found = con.execute("SELECT body FROM raw_fetches WHERE fetch_id = ?", [body_id]).fetchall()
+        bodies.append(found[0][0] if found else None)
+    return fetches.assign(body=pd.Series(bodies, index=fetches.index, dtype=object))
 
 
 @task(name="parse", cache_policy=NO_CACHE, task_run_name="parse {run.topic}")

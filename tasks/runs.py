@@ -36,7 +36,7 @@ def start_run(
     parent_run_id: str | None = None,
 ) -> None:
     with storage.connect(db) as con:
-        storage.migrate(con)
+        storage.ensure_migrated(con)
         storage.insert_row(
             con,
             "runs",
@@ -112,7 +112,7 @@ def abandon_unfinished(db: Path, topic: str, day: dt.date, reason: str) -> int:
     """Mark runs of a topic-day left 'running' by a process that ended (killed, Ctrl-C) as
     'abandoned', before the day is run again; returns how many."""
     with storage.connect(db) as con:
-        storage.migrate(con)
+        storage.ensure_migrated(con)
         (n,) = con.execute(
             "SELECT count(*) FROM runs WHERE topic = ? AND logical_date = ? AND status = 'running'",
             [topic, day],

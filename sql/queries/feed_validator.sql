@@ -1,5 +1,5 @@
--- The validators of a feed URL and the body they describe (conditional fetch).
-SELECT v.etag, v.last_modified, v.fetch_id, f.body
-FROM feed_validators v
-JOIN raw_fetches f ON f.fetch_id = v.fetch_id
-WHERE v.url = ?
+-- The validators of a feed URL (conditional fetch); the body they describe is read apart, by
+-- its primary key, so this lookup never scans the stored bodies.
+SELECT etag, last_modified, fetch_id
+FROM feed_validators
+WHERE url = ?
