@@ -211,7 +211,7 @@ def export(
                     else ("FORMAT csv, HEADER true")
                 )
                 # Read-only: no writer can be in, so the count and the copy see the same rows.
-                rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # type: ignore[index]
+                rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
                 con.execute(f'COPY "{table}" TO {_quote_path(target)} ({options})')
                 entries.append(
                     {

@@ -660,7 +660,12 @@ def find_duplicates(
     article_id; the input is not modified.
     """
     frame = _prepare(articles)
-    edges = _edges(frame, settings)
+    return _duplicates(frame, _edges(frame, settings), side_preference)
+
+
+def _duplicates(
+    frame: pd.DataFrame, edges: pd.DataFrame, side_preference: Mapping[str, int] | None
+) -> pd.DataFrame:
     if edges.empty:
         return _empty_duplicates()
     roots = connected_components(len(frame), edges["a"].tolist(), edges["b"].tolist())
@@ -758,8 +763,30 @@ def cluster_stories(
     member ids, so a re-run of the same day gives the same ids.
     """
     frame = _prepare(articles)
+    return _stories(frame, _edges(frame, settings) if len(frame) else None, settings)
+
+
+def duplicates_and_stories(
+    articles: pd.DataFrame,
+    side_preference: Mapping[str, int] | None = None,
+    settings: DedupeSettings = DEFAULT_SETTINGS,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``find_duplicates`` and ``cluster_stories`` of the same articles, finding the copy
+    evidence they share once (it was half of the stage's time)."""
+    frame = _prepare(articles)
+    edges = _edges(frame, settings) if len(frame) else None
+    duplicates = _duplicates(frame, edges, side_preference) if edges is not None else None
+    return (
+        _empty_duplicates() if duplicates is None else duplicates,
+        _stories(frame, edges, settings),
+    )
+
+
+def _stories(
+    frame: pd.DataFrame, edges: pd.DataFrame | None, settings: DedupeSettings
+) -> pd.DataFrame:
     n = len(frame)
-    if n == 0:
+    if n == 0 or edges is None:
         return pd.DataFrame(
             {
                 c: pd.Series(dtype=float if c == "score" else object)
@@ -767,7 +794,6 @@ def cluster_stories(
             }
         )
     seconds = _epoch_seconds(frame["published_at"])
-    edges = _edges(frame, settings)
     parts = [pd.DataFrame({"a": edges["a"], "b": edges["b"], "score": 1.0})] if len(edges) else []
 
     codes, uniques = pd.factorize(frame["norm"], sort=False)
@@ -962,8 +988,7 @@ def dedupe_articles(
         articles = storage.load_day(con, "articles", run.topic, run.logical_date)
         recent = articles[within_window(articles["published_at"], window)]
         framed = with_outlet_sides(recent, topic, registry)
-        duplicates = find_duplicates(framed, side_preference(topic))
-        clusters = cluster_stories(framed)
+        duplicates, clusters = duplicates_and_stories(framed, side_preference(topic))
         storage.replace_day(con, "duplicates", run.topic, run.logical_date, run.run_id, duplicates)
         storage.replace_day(
             con, "story_clusters", run.topic, run.logical_date, run.run_id, clusters

@@ -205,9 +205,10 @@ class DuckDBLLMStore:
 
     def get_cached(self, request_key: str) -> LLMCallRecord | None:
         with self._lock:
-            row = self._con.cursor().execute(self._CACHED, [request_key]).fetchone()
-        if row is None:
+            rows = self._con.cursor().execute(self._CACHED, [request_key]).fetchall()
+        if not rows:
             return None
+        row = rows[0]
         values = dict(zip(_COLUMNS, row, strict=True))
         for name in _JSON_COLUMNS:
             if isinstance(values[name], str):
@@ -225,7 +226,7 @@ class DuckDBLLMStore:
                 value = list(value)
             params.append(value)
         with self._lock:
-            self._con.cursor().execute(self._INSERT, params)
+            self._con.cursor().execute(self._INSERT, params).fetchall()
 
 
 def load_api_key(secret_block: str | None) -> str | None:

@@ -55,15 +55,17 @@ def load_report(db: Path, run: RunRef, window: tuple[dt.date, dt.date]) -> RunRe
                 [run.topic, run.logical_date, first, last],
             ).fetchall()
         )
-        (duplicates,) = con.execute(
+        (duplicates,) = storage.first_row(
+            con,
             "SELECT count(*) FROM duplicates WHERE topic = ? AND logical_date = ?",
             [run.topic, run.logical_date],
-        ).fetchone() or (0,)
-        usage = con.execute(storage.query("run_llm_usage"), [run.run_id]).fetchone()
-        page = con.execute(
+        ) or (0,)
+        usage = storage.first_row(con, storage.query("run_llm_usage"), [run.run_id])
+        page = storage.first_row(
+            con,
             "SELECT content FROM digests WHERE topic = ? AND logical_date = ?",
             [run.topic, run.logical_date],
-        ).fetchone()
+        )
     calls, hits, prompt, completion, cost = usage or (0, 0, 0, 0, 0.0)
     return RunReport(
         run.run_id,

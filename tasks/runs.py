@@ -113,10 +113,11 @@ def abandon_unfinished(db: Path, topic: str, day: dt.date, reason: str) -> int:
     'abandoned', before the day is run again; returns how many."""
     with storage.connect(db) as con:
         storage.ensure_migrated(con)
-        (n,) = con.execute(
+        (n,) = storage.first_row(
+            con,
             "SELECT count(*) FROM runs WHERE topic = ? AND logical_date = ? AND status = 'running'",
             [topic, day],
-        ).fetchone() or (0,)
+        ) or (0,)
         if n:
             con.execute(
                 "UPDATE runs SET status = 'abandoned', error = ? "
@@ -137,13 +138,14 @@ def list_runs(db: Path, topic: str | None, failed_only: bool, limit: int) -> lis
 def find_published_run(db: Path, topic: str, day: dt.date) -> tuple[str, str, str] | None:
     """(run_id of the published page, its content, run_id whose raw responses it parsed)."""
     with storage.connect(db, read_only=True) as con:
-        row = con.execute(
+        row = storage.first_row(
+            con,
             "SELECT d.run_id, d.content, r.kind, r.parent_run_id,"
             " json_extract_string(r.counts, '$.fetch_run_id')"
             " FROM digests d LEFT JOIN runs r USING (run_id)"
             " WHERE d.topic = ? AND d.logical_date = ?",
             [topic, day],
-        ).fetchone()
+        )
     if row is None:
         return None
     run_id, content, kind, parent, fetch_run_id = row

@@ -119,6 +119,16 @@ def _open_with_wait(target: str, read_only: bool) -> duckdb.DuckDBPyConnection:
             delay = min(delay * 2, 1.0)
 
 
+def first_row(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+) -> tuple[Any, ...] | None:
+    """The first row of a query, or None. Never `fetchone()`: it leaves the result open, and
+    the next statement on that connection (kept open and shared by a backfill's threads)
+    fails with "connection has an unfinished result"."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
 def _holder(exc: Exception) -> str:
     match = re.search(r"\(PID (\d+)\)", str(exc))
     return f"PID {match.group(1)}" if match else "unknown process"
@@ -232,7 +242,7 @@ def apply_views(con: duckdb.DuckDBPyConnection, directory: Path = VIEWS_DIR) -> 
             con.execute(sql)
             if not con.execute(
                 "SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [name]
-            ).fetchone()[0]:  # type: ignore[index]
+            ).fetchall()[0][0]:
                 raise MigrationError(f"{path.name} must create the view {name!r}")
             con.execute("DELETE FROM schema_views WHERE name = ?", [name])
             con.execute("INSERT INTO schema_views VALUES (?, ?, ?)", [name, checksum, utcnow()])

@@ -15,6 +15,7 @@ from tasks.dedupe import (
     also_carried_by,
     cluster_stories,
     deprioritize_recent,
+    duplicates_and_stories,
     find_duplicates,
     format_carried_by,
     normalize_title,
@@ -464,6 +465,16 @@ def test_cluster_ids_are_hashes_of_members() -> None:
     pd.testing.assert_frame_equal(first, again)
     single = first.set_index("article_id").loc["j1", "cluster_id"]
     assert single == cluster_stories(_story_batch().iloc[[3]])["cluster_id"].iloc[0]
+
+
+@pytest.mark.parametrize("rows", [slice(None), slice(3, 4), slice(0, 0)])
+def test_duplicates_and_stories_equal_the_two_steps(rows: slice) -> None:
+    batch = _story_batch().iloc[rows]
+    prefs = {"china": 0, "japan": 1}
+    duplicates, stories = duplicates_and_stories(batch, prefs)
+    pd.testing.assert_frame_equal(duplicates, find_duplicates(batch, prefs))
+    pd.testing.assert_frame_equal(stories, cluster_stories(batch))
+    assert len(stories) == len(batch)
 
 
 def test_story_coverage_both_sides_and_blindspots() -> None:
