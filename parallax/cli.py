@@ -172,8 +172,8 @@ def prefect_quiet() -> Iterator[None]:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     # A failing task is reported by our one-line summary (Prefect would add a traceback); a slot
-    # wait on a concurrency limit is reported by tasks/limits.py (Prefect logs each retry).
-    for name in ("prefect.task_runs", "prefect.flow_runs", "prefect._internal.concurrency"):
+    # wait on a concurrency limit is reported by tasks/limits.py (see quiet.py).
+    for name in ("prefect.task_runs", "prefect.flow_runs"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     # The heartbeat thread costs ~1 s per flow run to join and tells a one-shot run nothing.
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):

@@ -17,6 +17,10 @@ QUIET_PREFECT_ENV = {
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+    # Prefect's internal services log a failed slot acquisition at ERROR with the raw call
+    # tuple; tasks/limits.py reports it in one line of its own. A level set on the logger
+    # itself does not hold: Prefect's logging setup resets children of prefect._internal.
+    "PREFECT_INTERNAL_LOGGING_LEVEL": "CRITICAL",
     "DO_NOT_TRACK": "1",
     # litellm fetches its cost map from the internet at import; use the bundled one.
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",
