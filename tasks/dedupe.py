@@ -984,15 +984,19 @@ def dedupe_articles(
 ) -> dict:
     """Decide copies among the day's recent articles and group them into stories."""
     registry = load_registry(outlets_file)
-    with stage(db, run, "dedupe") as counts, storage.connect(db) as con:
-        articles = storage.load_day(con, "articles", run.topic, run.logical_date)
+    with stage(db, run, "dedupe") as counts:
+        with storage.connect(db) as con:
+            articles = storage.load_day(con, "articles", run.topic, run.logical_date)
         recent = articles[within_window(articles["published_at"], window)]
         framed = with_outlet_sides(recent, topic, registry)
         duplicates, clusters = duplicates_and_stories(framed, side_preference(topic))
-        storage.replace_day(con, "duplicates", run.topic, run.logical_date, run.run_id, duplicates)
-        storage.replace_day(
-            con, "story_clusters", run.topic, run.logical_date, run.run_id, clusters
-        )
+        with storage.connect(db) as con:
+            storage.replace_day(
+                con, "duplicates", run.topic, run.logical_date, run.run_id, duplicates
+            )
+            storage.replace_day(
+                con, "story_clusters", run.topic, run.logical_date, run.run_id, clusters
+            )
         coverage = story_coverage(clusters, [p.id for p in topic.perspectives])
         counts.update(
             articles=len(articles),

@@ -148,8 +148,10 @@ def parse_feeds(
 ) -> dict:
     """Parse the stored responses of this run (or of ``fetch_run_id``: a replay reads the
     replayed run's responses) into the day's `articles` rows."""
-    with stage(db, run, "parse") as counts, storage.connect(db) as con:
-        fetches = usable_fetches(con, fetch_run_id or run.run_id)
+    with stage(db, run, "parse") as counts:
+        with storage.connect(db) as con:
+            fetches = usable_fetches(con, fetch_run_id or run.run_id)
+        # Parsing holds no connection: other topic-days use the database meanwhile.
         frames = [
             parse_feed(
                 bytes(f.body),
@@ -176,5 +178,6 @@ def parse_feeds(
             articles=len(articles),
             with_publisher_domain=int(articles["source_domain"].notna().sum()),
         )
-        storage.replace_day(con, "articles", run.topic, run.logical_date, run.run_id, articles)
+        with storage.connect(db) as con:
+            storage.replace_day(con, "articles", run.topic, run.logical_date, run.run_id, articles)
     return counts

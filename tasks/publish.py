@@ -30,7 +30,7 @@ from tasks.chart import CHART_DAYS, render_topic_chart
 from tasks.dedupe import format_carried_by
 from tasks.models import INTERNATIONAL, Bullet, DigestArticle, DigestInput, DigestSummary
 from tasks.runs import RunRef, stage
-from tasks.summarize import load_digest_input, summary_from_row
+from tasks.summarize import digest_input, digest_rows, summary_from_row
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
 _LIST_MARKER = re.compile(r"^(\d+)([.)])")
@@ -279,16 +279,19 @@ def publish_day(
     charts_dir: Path | None = None,
 ) -> dict:
     """Write the day's page (and the topic's section page and chart); record it in `digests`."""
-    with stage(db, run, "publish") as counts, storage.connect(db) as con:
-        digest = load_digest_input(con, topic, run.logical_date)
-        summary_rows = storage.load_day(con, "summaries", run.topic, run.logical_date)
-        summary = summary_from_row(summary_rows.iloc[0].to_dict())
+    with stage(db, run, "publish") as counts:
         first, last = window
-        side_counts = dict(
-            con.execute(
-                storage.query("perspective_counts"), [run.topic, run.logical_date, first, last]
-            ).fetchall()
-        )
+        with storage.connect(db) as con:
+            rows = digest_rows(con, topic, run.logical_date)
+            summary_rows = storage.load_day(con, "summaries", run.topic, run.logical_date)
+            side_counts = dict(
+                con.execute(
+                    storage.query("perspective_counts"), [run.topic, run.logical_date, first, last]
+                ).fetchall()
+            )
+        # Rendering and writing the page hold no connection (other topic-days use it).
+        digest = digest_input(topic, run.logical_date, rows)
+        summary = summary_from_row(summary_rows.iloc[0].to_dict())
         page = render_page(
             digest,
             summary,
@@ -300,26 +303,19 @@ def publish_day(
         )
         path = page_path(content_dir, topic.id, run.logical_date)
         changed = write_if_changed(path, page)
-        storage.replace_day(
-            con,
-            "digests",
-            run.topic,
-            run.logical_date,
-            run.run_id,
-            pd.DataFrame(
-                [
-                    {
-                        "path": str(path),
-                        "content_sha256": hashlib.sha256(page.encode()).hexdigest(),
-                        "content": page,
-                        "changed": changed,
-                        "article_count": len(digest.articles) - len(summary.off_topic),
-                    }
-                ]
-            ),
-        )
         write_if_changed(content_dir / topic.id / "_index.md", topic_index(topic))
-        chart_changed = write_chart(con, topic, charts_dir) if charts_dir else None
+        digest_row = {
+            "path": str(path),
+            "content_sha256": hashlib.sha256(page.encode()).hexdigest(),
+            "content": page,
+            "changed": changed,
+            "article_count": len(digest.articles) - len(summary.off_topic),
+        }
+        with storage.connect(db) as con:
+            storage.replace_day(
+                con, "digests", run.topic, run.logical_date, run.run_id, pd.DataFrame([digest_row])
+            )
+            chart_changed = write_chart(con, topic, charts_dir) if charts_dir else None
         counts.update(
             path=str(path),
             changed=changed,

@@ -100,27 +100,31 @@ def policy_for(topic: Topic) -> SelectionPolicy:
 def select_day(run: RunRef, db: Path, topic: Topic, window: tuple[dt.date, dt.date]) -> dict:
     """Pick the page's articles; ones already on the previous days' pages only as a last resort."""
     recent_days = topic.settings.recent_days
-    with stage(db, run, "select") as counts, storage.connect(db) as con:
-        candidates = con.execute(
-            storage.query("select_candidates"), [run.topic, run.logical_date]
-        ).df()
+    with stage(db, run, "select") as counts:
+        with storage.connect(db) as con:
+            candidates = con.execute(
+                storage.query("select_candidates"), [run.topic, run.logical_date]
+            ).df()
+            earlier = con.execute(
+                storage.query("recent_page_articles"),
+                [
+                    run.topic,
+                    run.logical_date - dt.timedelta(days=recent_days),
+                    run.logical_date - dt.timedelta(days=1),
+                ],
+            ).df()
         candidates = candidates[within_window(candidates["published_at"], window)]
-        earlier = con.execute(
-            storage.query("recent_page_articles"),
-            [
-                run.topic,
-                run.logical_date - dt.timedelta(days=recent_days),
-                run.logical_date - dt.timedelta(days=1),
-            ],
-        ).df()
         candidates = candidates.assign(
             recently_published=recently_published(candidates, published_keys(earlier))
         )
         selections, shortfalls = select_articles(candidates, policy_for(topic))
-        storage.replace_day(con, "selections", run.topic, run.logical_date, run.run_id, selections)
-        storage.replace_day(
-            con, "selection_shortfalls", run.topic, run.logical_date, run.run_id, shortfalls
-        )
+        with storage.connect(db) as con:
+            storage.replace_day(
+                con, "selections", run.topic, run.logical_date, run.run_id, selections
+            )
+            storage.replace_day(
+                con, "selection_shortfalls", run.topic, run.logical_date, run.run_id, shortfalls
+            )
         reused = candidates.set_index("article_id")["recently_published"]
         counts.update(
             candidates=len(candidates),

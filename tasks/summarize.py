@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -161,8 +161,29 @@ def _opt(value: object) -> str | None:
 
 def load_digest_input(con: duckdb.DuckDBPyConnection, topic: Topic, day: dt.date) -> DigestInput:
     """The selected articles of a topic-day in page order, with their stories."""
-    rows = con.execute(storage.query("digest_articles"), [topic.id, day]).df()
-    carried = dict(con.execute(storage.query("carried_by"), [topic.id, day]).fetchall())
+    return digest_input(topic, day, digest_rows(con, topic, day))
+
+
+@dataclass(frozen=True)
+class DigestRows:
+    """What `digest_input` is built from, as read from the database."""
+
+    articles: pd.DataFrame
+    carried: dict[str, list[str]]
+    stories: list[tuple]
+
+
+def digest_rows(con: duckdb.DuckDBPyConnection, topic: Topic, day: dt.date) -> DigestRows:
+    return DigestRows(
+        con.execute(storage.query("digest_articles"), [topic.id, day]).df(),
+        dict(con.execute(storage.query("carried_by"), [topic.id, day]).fetchall()),
+        con.execute(storage.query("digest_stories"), [topic.id, day]).fetchall(),
+    )
+
+
+def digest_input(topic: Topic, day: dt.date, rows: DigestRows) -> DigestInput:
+    """Build the digest from its rows (no database: callers release the connection first)."""
+    carried = rows.carried
     sides = {p.id for p in topic.perspectives}
     articles = tuple(
         DigestArticle(
@@ -181,13 +202,11 @@ def load_digest_input(con: duckdb.DuckDBPyConnection, topic: Topic, day: dt.date
             ownership=_opt(r.ownership),
             also_carried_by=tuple(o for o in carried.get(r.article_id, ()) if o != r.source_name),
         )
-        for r in rows.itertuples()
+        for r in rows.articles.itertuples()
     )
     stories = tuple(
         Story(cluster_id, tuple(numbers), tuple(s for s in story_sides if s in sides))
-        for cluster_id, numbers, story_sides, size in con.execute(
-            storage.query("digest_stories"), [topic.id, day]
-        ).fetchall()
+        for cluster_id, numbers, story_sides, size in rows.stories
         if size > 1 or len(numbers) > 1
     )
     return DigestInput(
@@ -272,7 +291,8 @@ def summarize_day(run: RunRef, db: Path, topic: Topic, summarizer: Summarizer) -
     (renumbered), so `selections` is exactly what the page lists."""
     with stage(db, run, "summarize") as counts:
         with storage.connect(db) as con:
-            digest = load_digest_input(con, topic, run.logical_date)
+            rows = digest_rows(con, topic, run.logical_date)
+        digest = digest_input(topic, run.logical_date, rows)
         summary = summarizer.summarize(digest)  # may call a model: no DB connection held
         off_topic = [a.article_id for a in digest.articles if a.number in set(summary.off_topic)]
         page, summary = without_off_topic(digest, summary)
