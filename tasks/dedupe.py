@@ -991,11 +991,12 @@ def dedupe_articles(
         framed = with_outlet_sides(recent, topic, registry)
         duplicates, clusters = duplicates_and_stories(framed, side_preference(topic))
         with storage.connect(db) as con:
-            storage.replace_day(
-                con, "duplicates", run.topic, run.logical_date, run.run_id, duplicates
-            )
-            storage.replace_day(
-                con, "story_clusters", run.topic, run.logical_date, run.run_id, clusters
+            storage.replace_days(
+                con,
+                run.topic,
+                run.logical_date,
+                run.run_id,
+                {"duplicates": duplicates, "story_clusters": clusters},
             )
         coverage = story_coverage(clusters, [p.id for p in topic.perspectives])
         counts.update(

@@ -119,11 +119,12 @@ def select_day(run: RunRef, db: Path, topic: Topic, window: tuple[dt.date, dt.da
         )
         selections, shortfalls = select_articles(candidates, policy_for(topic))
         with storage.connect(db) as con:
-            storage.replace_day(
-                con, "selections", run.topic, run.logical_date, run.run_id, selections
-            )
-            storage.replace_day(
-                con, "selection_shortfalls", run.topic, run.logical_date, run.run_id, shortfalls
+            storage.replace_days(
+                con,
+                run.topic,
+                run.logical_date,
+                run.run_id,
+                {"selections": selections, "selection_shortfalls": shortfalls},
             )
         reused = candidates.set_index("article_id")["recently_published"]
         counts.update(

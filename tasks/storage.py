@@ -280,27 +280,48 @@ def replace_day(
     A day partition is replaced as a whole, not merged row by row, so rows that a re-run no
     longer produces disappear too.
     """
-    if table not in DAY_TABLES:
-        raise ValueError(f"{table} is not a day-partitioned stage table")
-    columns = [
-        c for c in _table_columns(con, table) if c not in ("topic", "logical_date", "run_id")
-    ]
-    missing = [c for c in columns if c not in rows.columns]
-    if missing:
-        raise ValueError(f"rows for {table} lack columns {missing}")
-    frame = rows.loc[:, columns].copy()
-    frame.insert(0, "run_id", run_id)
-    frame.insert(0, "logical_date", day)
-    frame.insert(0, "topic", topic)
-    con.register("_incoming", frame)
+    return replace_days(con, topic, day, run_id, {table: rows})[table]
+
+
+def replace_days(
+    con: duckdb.DuckDBPyConnection,
+    topic: str,
+    day: dt.date,
+    run_id: str,
+    tables: Mapping[str, pd.DataFrame],
+) -> dict[str, int]:
+    """`replace_day` for several tables in one transaction (a stage's outputs change together)."""
+    columns = {}
+    for table, rows in tables.items():
+        if table not in DAY_TABLES:
+            raise ValueError(f"{table} is not a day-partitioned stage table")
+        columns[table] = [
+            c for c in _table_columns(con, table) if c not in ("topic", "logical_date", "run_id")
+        ]
+        missing = [c for c in columns[table] if c not in rows.columns]
+        if missing:
+            raise ValueError(f"rows for {table} lack columns {missing}")
+    # The frames are read in place (copying them with the key columns added was most of this
+    # function's time); the keys come in as parameters. Registered outside the transaction:
+    # unregistering inside an aborted one would hide the original error.
+    for table, rows in tables.items():
+        con.register(f"_incoming_{table}", rows)
     try:
         with transaction(con):
-            con.execute(f"DELETE FROM {table} WHERE topic = ? AND logical_date = ?", [topic, day])
-            cols = ", ".join(frame.columns)
-            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
+            for table in tables:
+                cols = ", ".join(columns[table])
+                con.execute(
+                    f"DELETE FROM {table} WHERE topic = ? AND logical_date = ?", [topic, day]
+                )
+                con.execute(
+                    f"INSERT INTO {table} (topic, logical_date, run_id, {cols}) "
+                    f"SELECT ?, ?, ?, {cols} FROM _incoming_{table}",
+                    [topic, day, run_id],
+                )
     finally:
-        con.unregister("_incoming")
-    return len(frame)
+        for table in tables:
+            con.unregister(f"_incoming_{table}")
+    return {table: len(rows) for table, rows in tables.items()}
 
 
 def load_day(con: duckdb.DuckDBPyConnection, table: str, topic: str, day: dt.date) -> pd.DataFrame:

@@ -296,28 +296,17 @@ def summarize_day(run: RunRef, db: Path, topic: Topic, summarizer: Summarizer) -
         summary = summarizer.summarize(digest)  # may call a model: no DB connection held
         off_topic = [a.article_id for a in digest.articles if a.number in set(summary.off_topic)]
         page, summary = without_off_topic(digest, summary)
+        outputs = {"summaries": pd.DataFrame([summary_row(summary, off_topic)])}
         with storage.connect(db) as con:
             if off_topic:
                 selections = page_selections(page)
-                storage.replace_day(
-                    con, "selections", run.topic, run.logical_date, run.run_id, selections
-                )
                 shortfalls = storage.load_day(
                     con, "selection_shortfalls", run.topic, run.logical_date
                 )
                 kept = selections["side"].value_counts()
                 shortfalls["selected"] = [int(kept.get(s, 0)) for s in shortfalls["side"]]
-                storage.replace_day(
-                    con, "selection_shortfalls", run.topic, run.logical_date, run.run_id, shortfalls
-                )
-            storage.replace_day(
-                con,
-                "summaries",
-                run.topic,
-                run.logical_date,
-                run.run_id,
-                pd.DataFrame([summary_row(summary, off_topic)]),
-            )
+                outputs |= {"selections": selections, "selection_shortfalls": shortfalls}
+            storage.replace_days(con, run.topic, run.logical_date, run.run_id, outputs)
         counts.update(
             summarizer=summary.summarizer,
             highlights=len(summary.highlights),

@@ -67,6 +67,23 @@ def test_failed_replace_keeps_previous_rows(con):
     assert con.execute("SELECT article_id, run_id FROM duplicates").fetchall() == [("a", "run1")]
 
 
+def test_replace_days_is_one_transaction(con):
+    storage.replace_day(con, "duplicates", "t", DAY, "run1", _dupes("a"))
+    shortfalls = pd.DataFrame(
+        {"side": ["s", "s"], "quota": 1, "available": 0, "selected": 0, "shortfall": 1}
+    )  # one side twice: the second table's insert fails after the first was replaced
+    with pytest.raises(duckdb.ConstraintException):
+        storage.replace_days(
+            con,
+            "t",
+            DAY,
+            "run2",
+            {"duplicates": _dupes("b"), "selection_shortfalls": shortfalls},
+        )
+    assert con.execute("SELECT article_id, run_id FROM duplicates").fetchall() == [("a", "run1")]
+    assert con.execute("SELECT count(*) FROM selection_shortfalls").fetchall() == [(0,)]
+
+
 def test_file_held_by_another_process_is_a_clear_error(tmp_path: Path, monkeypatch):
     path = tmp_path / "held.duckdb"
     holder = subprocess.Popen(
