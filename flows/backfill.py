@@ -1,25 +1,30 @@
 """Backfill: every stage for each topic and past day in a date range, resumable.
 
-Each topic-day is one Prefect task that runs the whole chain (``run_topic(direct=True)``):
+Each topic-day runs the whole chain (``run_topic(direct=True)``) on a thread of the flow:
 fetch with day-bounded ``after:``/``before:`` operators, parse, dedupe, classify, select,
 summarize, publish. A day commits on its own, so a crash or Ctrl-C loses nothing already done;
 a re-run skips topic-days that already have a succeeded run unless ``force``. Feed requests and
 model calls are bounded by the Prefect limits of tasks/limits.py.
+
+Topic-days are not Prefect task runs: a task run per day adds API bookkeeping to every day on
+the one core the pipeline's Python runs on (and a CLI run's temporary server keeps no task runs
+to look at). Each day is in the run ledger (`parallax runs`) and the flow's summary artifact.
+A topic's days select in date order (`DayOrder`); other stages run ahead.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect import flow
 
 from flows.daily import PipelineConfig, RunPlan, run_limits, run_topic
 from parallax.settings import Settings
@@ -122,24 +127,8 @@ class DayOrder:
         self._done[(topic, day)].set()
 
 
-# The order of the running backfill's days; backfill_day's parameters stay plain values.
-_order: DayOrder | None = None
-
-
-@contextmanager
-def _ordered(todo: list[tuple[Topic, dt.date]]) -> Iterator[None]:
-    global _order
-    _order = DayOrder(todo)
-    try:
-        yield
-    finally:
-        _order = None
-
-
-@task(name="backfill-day", cache_policy=NO_CACHE, task_run_name="{topic.id} {day}")
-def backfill_day(topic: Topic, day: dt.date, config: PipelineConfig) -> DayOutcome:
+def backfill_day(topic: Topic, day: dt.date, config: PipelineConfig, order: DayOrder) -> DayOutcome:
     started = time.perf_counter()
-    order = _order
     try:
         abandon_unfinished(config.db, topic.id, day, "process ended before the run finished")
         result = run_topic(
@@ -148,28 +137,20 @@ def backfill_day(topic: Topic, day: dt.date, config: PipelineConfig) -> DayOutco
             config,
             RunPlan(kind="backfill", artifacts=False),
             direct=True,
-            before_select=(lambda: order.wait_for_previous(topic.id, day)) if order else None,
+            before_select=lambda: order.wait_for_previous(topic.id, day),
         )
+        status = "done" if result.status == "succeeded" else "failed"
+        outcome = DayOutcome(topic.id, day, status, result.run_id, result.error)
+    except Exception as exc:  # e.g. the ledger itself failed: the other days go on
+        outcome = DayOutcome(topic.id, day, "failed", reason=f"{type(exc).__name__}: {exc}")
     finally:
-        if order is not None:
-            order.finished(topic.id, day)
-    outcome = DayOutcome(
-        topic.id,
-        day,
-        "done" if result.status == "succeeded" else "failed",
-        result.run_id,
-        result.error,
-        time.perf_counter() - started,
-    )
+        order.finished(topic.id, day)
+    outcome = replace(outcome, seconds=time.perf_counter() - started)
     _notify(outcome)
     return outcome
 
 
-@flow(
-    name="backfill",
-    flow_run_name="backfill {start}..{end}",
-    task_runner=ThreadPoolTaskRunner(max_workers=BACKFILL_WORKERS),  # type: ignore[arg-type]
-)
+@flow(name="backfill", flow_run_name="backfill {start}..{end}")
 def backfill(
     start: dt.date,
     end: dt.date,
@@ -198,15 +179,8 @@ def backfill(
             exclusive_run(settings.db),
             limits.hold(run_limits(settings)),
             storage.keep_open(settings.db),
-            _ordered(todo),
         ):
-            futures = [backfill_day.submit(topic, day, day_config) for topic, day in todo]
-            for (topic, day), future in zip(todo, futures, strict=True):
-                result = future.result(raise_on_failure=False)
-                if not isinstance(result, DayOutcome):  # the task itself crashed
-                    result = DayOutcome(topic.id, day, "failed", reason=str(result))
-                    _notify(result)
-                report.outcomes.append(result)
+            report.outcomes += _run_days(todo, day_config)
             if config.charts_dir is not None:
                 _write_charts(config, sorted({topic.id: topic for topic, _ in todo}.values(),
                                              key=lambda t: t.id))  # fmt: skip
@@ -214,6 +188,22 @@ def backfill(
     report.wall_s = time.perf_counter() - started
     _summary_artifact(report)
     return report
+
+
+def _run_days(todo: list[tuple[Topic, dt.date]], config: PipelineConfig) -> list[DayOutcome]:
+    """Run the topic-days on a thread pool, in submission (date) order; on Ctrl-C, days not
+    started are dropped and the ones running are finished (each commits on its own)."""
+    order = DayOrder(todo)
+    pool = ThreadPoolExecutor(BACKFILL_WORKERS, thread_name_prefix="backfill")
+    try:
+        # Each day runs in a copy of this context, so it sees the flow run (runs.flow_run_id).
+        futures = [
+            pool.submit(contextvars.copy_context().run, backfill_day, topic, day, config, order)
+            for topic, day in todo
+        ]
+        return [future.result() for future in futures]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _write_charts(config: PipelineConfig, topics: list[Topic]) -> None:

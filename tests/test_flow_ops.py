@@ -91,6 +91,10 @@ def test_backfill_resumes_skips_and_forces(prefect_harness, env, monkeypatch):
         ("venezuela", SAMPLE_DATE, "succeeded", 2),
     ]
     _no_duplicate_rows(db)
+    # Each day's run names the backfill's flow run (the days run on threads of the flow).
+    assert _query(
+        db, "SELECT count(*) FROM runs WHERE status = 'succeeded' AND flow_run_id IS NULL"
+    ) == [(0,)]
     # A backfill draws each topic's chart once, after its last day: what a redraw gives now.
     from parallax.topics import load_topics
     from tasks import storage
