@@ -41,7 +41,7 @@ from tasks import storage
 from tasks.links import article_url
 from tasks.models import DUPLICATE_COLUMNS, INTERNATIONAL, UNKNOWN
 from tasks.outlets import OutletRegistry, load_registry
-from tasks.runs import RunRef, stage
+from tasks.runs import RunRef, save_day, stage
 from tasks.window import within_window
 
 
@@ -990,14 +990,7 @@ def dedupe_articles(
         recent = articles[within_window(articles["published_at"], window)]
         framed = with_outlet_sides(recent, topic, registry)
         duplicates, clusters = duplicates_and_stories(framed, side_preference(topic))
-        with storage.connect(db) as con:
-            storage.replace_days(
-                con,
-                run.topic,
-                run.logical_date,
-                run.run_id,
-                {"duplicates": duplicates, "story_clusters": clusters},
-            )
+        save_day(db, run, {"duplicates": duplicates, "story_clusters": clusters})
         coverage = story_coverage(clusters, [p.id for p in topic.perspectives])
         counts.update(
             articles=len(articles),

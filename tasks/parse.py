@@ -17,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from tasks import storage
 from tasks.feeddoc import FeedItem, read_items
 from tasks.models import ARTICLE_COLUMNS
-from tasks.runs import RunRef, stage
+from tasks.runs import RunRef, save_day, stage
 
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -178,6 +178,5 @@ def parse_feeds(
             articles=len(articles),
             with_publisher_domain=int(articles["source_domain"].notna().sum()),
         )
-        with storage.connect(db) as con:
-            storage.replace_day(con, "articles", run.topic, run.logical_date, run.run_id, articles)
+        save_day(db, run, {"articles": articles})
     return counts

@@ -9,9 +9,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tasks import storage
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,12 @@ class RunRef:
     @classmethod
     def new(cls, topic: str, logical_date: dt.date, kind: str = "daily") -> RunRef:
         return cls(uuid.uuid4().hex[:16], topic, logical_date, kind)
+
+
+def save_day(db: Path, run: RunRef, tables: Mapping[str, pd.DataFrame]) -> None:
+    """Replace the run's topic-day rows of these stage tables by a stage's output, together."""
+    with storage.connect(db) as con:
+        storage.replace_days(con, run.topic, run.logical_date, run.run_id, tables)
 
 
 def start_run(

@@ -14,7 +14,7 @@ from parallax.topics import Topic
 from tasks import storage
 from tasks.dedupe import published_keys, recently_published
 from tasks.models import INTERNATIONAL
-from tasks.runs import RunRef, stage
+from tasks.runs import RunRef, save_day, stage
 from tasks.window import within_window
 
 SELECTION_COLUMNS = ("article_id", "side", "number", "rank_in_side")
@@ -118,14 +118,7 @@ def select_day(run: RunRef, db: Path, topic: Topic, window: tuple[dt.date, dt.da
             recently_published=recently_published(candidates, published_keys(earlier))
         )
         selections, shortfalls = select_articles(candidates, policy_for(topic))
-        with storage.connect(db) as con:
-            storage.replace_days(
-                con,
-                run.topic,
-                run.logical_date,
-                run.run_id,
-                {"selections": selections, "selection_shortfalls": shortfalls},
-            )
+        save_day(db, run, {"selections": selections, "selection_shortfalls": shortfalls})
         reused = candidates.set_index("article_id")["recently_published"]
         counts.update(
             candidates=len(candidates),
