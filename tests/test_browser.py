@@ -197,7 +197,11 @@ def test_topic_page_chart_loads(browser: Any, base_url: str, shots: Path) -> Non
     v = visit(browser, base_url + "/summaries/us-china/", width=1280, base_url=base_url)
     img = v.page.locator("figure.chart img")
     assert img.get_attribute("alt")
-    assert img.evaluate("el => el.complete && el.naturalWidth > 0")
+    # The chart loads lazily: the page's load event does not wait for it.
+    img.scroll_into_view_if_needed()
+    v.page.wait_for_function(
+        "el => el.complete && el.naturalWidth > 0", arg=img.element_handle(), timeout=15_000
+    )
     screenshot(v, shots, "topic-1280.png")
     assert v.problems == []
     v.page.context.close()
