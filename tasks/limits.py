@@ -33,6 +33,7 @@ MODEL_CALLS = "parallax-model-calls"
 # within HOLD_WAIT_S resets them; against a real server it warns and goes on with its own bound.
 LEASE_S = 60.0
 HOLD_WAIT_S = 10.0
+STALE_WAIT_S = 1.0  # once one limit held stale slots, for each of the others
 
 log = logging.getLogger("parallax.limits")
 
@@ -79,12 +80,10 @@ def shares(wanted: Mapping[str, int], server: Mapping[str, int]) -> dict[str, in
     return {name: min(n, server[name]) if server.get(name) else n for name, n in wanted.items()}
 
 
-def _acquire(name: str, n: int) -> AbstractContextManager[None]:
+def _acquire(name: str, n: int, wait_s: float = HOLD_WAIT_S) -> AbstractContextManager[None]:
     from prefect.concurrency.sync import concurrency
 
-    return concurrency(
-        name, occupy=n, strict=True, timeout_seconds=HOLD_WAIT_S, lease_duration=LEASE_S
-    )
+    return concurrency(name, occupy=n, strict=True, timeout_seconds=wait_s, lease_duration=LEASE_S)
 
 
 def _reset(name: str) -> None:
@@ -101,17 +100,21 @@ def hold(wanted: Mapping[str, int]) -> Iterator[dict[str, int]]:
     other processes hold them) and enforce it per unit of work with `slot`."""
     server = ensure_limits(wanted)
     taken = shares(wanted, server)
+    wait_s = HOLD_WAIT_S
     with ExitStack() as stack:
         for name, n in taken.items():
             if not server.get(name):  # an inactive limit is not enforced by Prefect either
                 continue
             try:
-                stack.enter_context(_acquire(name, n))
+                stack.enter_context(_acquire(name, n, wait_s))
             except TimeoutError:
                 if not os.environ.get("PREFECT_API_URL"):  # temporary API: slots are stale
                     _reset(name)
                     log.warning("%s: released slots left by a killed run", name)
                     stack.enter_context(_acquire(name, n))
+                    # The killed run held the other limits too: do not wait for them as long
+                    # (a resume after kill -9 waited 10 s per limit).
+                    wait_s = STALE_WAIT_S
                     continue
                 log.warning(
                     "%s: %d slot(s) not free after %.0f s (another run, or the lease of a killed "
