@@ -120,6 +120,14 @@ def checks(db: Path) -> dict[str, int]:
             "duplicate digests": dup_digests, "abandoned runs": abandoned}  # fmt: skip
 
 
+def stage_times(db: Path) -> str:
+    rows = query(
+        db,
+        "SELECT stage, avg(duration_ms) FROM stage_runs GROUP BY stage ORDER BY min(started_at)",
+    )
+    return ", ".join(f"{stage} {ms:.0f} ms" for stage, ms in rows)
+
+
 def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     ap = argparse.ArgumentParser()
@@ -162,6 +170,8 @@ def main() -> None:
             f"{cores} cores busy; CPU bound on {cores} cores: {cpu / cores:.1f} s"
         )
         print("checks:", checks(db))
+        print("mean stage time per topic-day (concurrent days wait on each other):")
+        print("  " + stage_times(db))
 
         if not args.skip_kill:
             db2 = work / "killed.duckdb"
