@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
 from parallax.quiet import configure_quiet_env
 
 configure_quiet_env()  # before Prefect is imported anywhere
 
-from parallax import progress  # noqa: E402
-from parallax.settings import Settings  # noqa: E402
+from parallax import cli_analyst, cli_outlets, progress  # noqa: E402
+from parallax.cli_common import fail, load_settings  # noqa: E402
 from parallax.topics import ConfigError, load_topics  # noqa: E402
 
 app = typer.Typer(
@@ -38,20 +37,6 @@ DateOpt = Annotated[
         "--date", "-d", formats=["%Y-%m-%d"], help="logical date, YYYY-MM-DD (default: today, UTC)"
     ),
 ]
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "PARALLAX_" + str(first["loc"][0]).upper()
-        raise fail(f"{name}: {first['msg']}") from None
 
 
 def prepare_database(db: Path) -> None:
@@ -360,20 +345,12 @@ def main() -> None:  # pragma: no cover - console script entry
     app()
 
 
-if __name__ == "__main__":  # python -m parallax.cli (the benchmarks run it this way)
-    # Run the importable module's app: registering the commands below from this __main__ copy
-    # imports cli_analyst, which imports parallax.cli, which needs cli_analyst half-loaded.
-    from parallax.cli import app as _registered
-
-    _registered()
-
-from parallax import cli_analyst  # noqa: E402  (imports fail/load_settings from here)
-
 app.command()(cli_analyst.sql)
 app.command()(cli_analyst.export)
 app.command(name="import-seed")(cli_analyst.import_seed)
-
-from parallax import cli_outlets  # noqa: E402
-
 app.command()(cli_outlets.classify)
 app.add_typer(cli_outlets.outlets_app, name="outlets")
+
+
+if __name__ == "__main__":  # python -m parallax.cli (the benchmarks run it this way)
+    app()

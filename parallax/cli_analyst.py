@@ -27,7 +27,7 @@ from typing import Annotated, Any
 import duckdb
 import typer
 
-from parallax.cli import fail, load_settings
+from parallax.cli_common import fail, load_settings
 
 WaitOpt = Annotated[
     float,

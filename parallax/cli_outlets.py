@@ -10,7 +10,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from parallax.cli import fail, load_settings
+from parallax.cli_common import fail, load_settings
 
 outlets_app: typer.Typer = typer.Typer(
     help="Inspect the outlet registry and what it does not cover yet.", no_args_is_help=True

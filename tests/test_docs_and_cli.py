@@ -1,6 +1,8 @@
 """The README documents every command, setting and flow; the CLI fails with clear lines."""
 
 import re
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -91,3 +93,11 @@ def test_python_dash_m_parallax_cli_runs() -> None:
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "backfill" in out.stdout
+
+
+def test_cli_module_loads_as_a_spawned_workers_main() -> None:
+    """A spawned process (multiprocessing) re-runs ``python -m parallax.cli`` as __mp_main__:
+    the command modules must not import the CLI back (that failed half-initialised)."""
+    code = "import runpy; runpy.run_module('parallax.cli', run_name='__mp_main__')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
