@@ -8,7 +8,10 @@ Starts ../shared/tools/gnews_server.py (the corpus as Google News) and a stub mo
    and their ratio;
 2. repeats into another fresh database, kills the backfill (SIGKILL) halfway, resumes it, and
    checks: no duplicate rows, no topic-day done twice;
-3. times the daily run of every topic in one flow against the sum of each topic run alone.
+3. times the daily run of every topic in one flow against the sum of each topic run alone;
+4. replays a sample of the backfilled topic-days with both servers stopped and counts the pages
+   that come out byte for byte identical (a page depends on the previous days' pages, so this
+   also checks that concurrent days selected in date order).
 
 It also prints the backfill's CPU time: wall time cannot go below CPU time / cores.
 
@@ -134,6 +137,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=180)
     ap.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2026, 1, 1))
     ap.add_argument("--skip-kill", action="store_true")
+    ap.add_argument("--replays", type=int, default=20, help="topic-days to replay (step 4)")
     ap.add_argument("--serve-llm", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve_llm:
@@ -199,6 +203,8 @@ def main() -> None:
     finally:
         gnews.terminate()
         llm.terminate()
+    if args.replays:
+        replay_sample(db, work, args.replays)
 
 
 def daily_vs_sequential(work: Path, gnews_url: str, llm_url: str, day: dt.date) -> None:
@@ -229,6 +235,27 @@ print(f"daily run of {{len(topics)}} topics: {{together:.2f}} s; topics one by o
       f"(ratio {{together / sum(alone):.2f}})")
 """
     env = env_for(work / "daily.duckdb", work / "content3", gnews_url, llm_url)
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO, text=True,
+                         capture_output=True, check=False)  # fmt: skip
+    print(out.stdout.strip() or out.stderr.strip()[-2000:])
+
+
+def replay_sample(db: Path, work: Path, n: int) -> None:
+    """Replay ``n`` random backfilled topic-days (seeded) with no server listening."""
+    script = f"""
+import random
+from parallax.quiet import configure_quiet_env; configure_quiet_env()
+import duckdb
+from flows.replay import replay
+with duckdb.connect("{db}", read_only=True) as con:
+    days = con.execute("SELECT topic, logical_date FROM digests ORDER BY ALL").fetchall()
+sample = random.Random(7).sample(days, min({n}, len(days)))
+results = [replay(topic=t, date=d) for t, d in sorted(sample, key=lambda x: (x[1], x[0]))]
+same = sum(r.status == "succeeded" and not r.diff for r in results)
+print(f"replayed {{len(results)}} backfilled topic-days with the servers stopped: "
+      f"{{same}} byte for byte identical")
+"""
+    env = env_for(db, work / "content", "http://127.0.0.1:9", "http://127.0.0.1:9/v1")
     out = subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO, text=True,
                          capture_output=True, check=False)  # fmt: skip
     print(out.stdout.strip() or out.stderr.strip()[-2000:])
