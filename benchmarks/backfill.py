@@ -67,8 +67,11 @@ def children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def start(cmd: list[str]) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+def start(cmd: list[str], log: Path) -> tuple[subprocess.Popen, str]:
+    """Start a server; its stderr goes to ``log`` (the SIGKILL in step 2 resets connections,
+    which http.server reports with a traceback)."""
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
     return proc, line.split()[-1]
@@ -145,8 +148,8 @@ def main() -> None:
         return
     first, last = args.start, args.start + dt.timedelta(days=args.days - 1)
     work = Path(tempfile.mkdtemp(prefix="parallax-bench-"))
-    gnews, gnews_url = start([sys.executable, str(GNEWS), "--port", "0"])
-    llm, llm_url = start([sys.executable, __file__, "--serve-llm"])
+    gnews, gnews_url = start([sys.executable, str(GNEWS), "--port", "0"], work / "gnews.log")
+    llm, llm_url = start([sys.executable, __file__, "--serve-llm"], work / "llm-stub.log")
     try:
         sys.path.insert(0, str(REPO))
         from parallax.settings import Settings
