@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +52,8 @@ class PipelineConfig:
     llm: LLMSettings | None = None  # None: the extractive summarizer
     llm_api_key_secret: str | None = None  # Prefect Secret block name, loaded at run time
     classify_with_llm: bool = False  # the LLM fallback for unknown outlets (needs llm)
+    # Model answers shared between a backfill's worker processes (tasks.llm.SharingLLMStore).
+    shared_answers: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, day: dt.date) -> PipelineConfig:
@@ -98,6 +99,7 @@ class RunPlan:
     fetch_run_id: str | None = None  # replay: parse this run's stored responses, no network
     from_stage: str = "fetch"  # replay: stages before it keep the day's stored rows
     artifacts: bool = True  # the page and counts as Prefect artifacts
+    flow_run_id: str | None = None  # default: the running flow's (a worker process has none)
 
 
 def _fetch(
@@ -149,13 +151,15 @@ def run_topic(
     plan: RunPlan = RunPlan(),
     direct: bool = False,
     before_select: Callable[[], None] | None = None,
+    after_select: Callable[[], None] | None = None,
 ) -> TopicResult:
     """The stage chain of one topic-day, shared by the daily, backfill and replay flows.
 
     ``direct`` calls each stage's function without a Prefect task run (a backfill runs each
     day as one task: ~6 ms of bookkeeping per task and topic-day adds up over 900 days).
     ``before_select`` is called just before the select stage, which reads the pages of the
-    previous days: a backfill waits there until the topic's previous day is finished.
+    previous days: a backfill waits there until the topic's previous day has selected;
+    ``after_select`` is called once this day's selections are stored.
     """
     run = RunRef.new(topic.id, day, plan.kind)
     result = TopicResult(topic.id, day, run.run_id)
@@ -172,14 +176,16 @@ def run_topic(
     started = False
     try:
         # One model client per run: the summary and the outlet fallback share its budget.
-        llm = make_llm_client(config.llm, config.db, run.run_id, config.llm_api_key_secret)
+        llm = make_llm_client(
+            config.llm, config.db, run.run_id, config.llm_api_key_secret, config.shared_answers
+        )
         summarizer = make_summarizer(llm)
         fallback = LLMOutletFallback(llm) if llm and config.classify_with_llm else None
         start_run(
             config.db,
             run,
             summarizer.name,
-            str(ctx.flow_run.id) if ctx and ctx.flow_run else None,
+            plan.flow_run_id or (str(ctx.flow_run.id) if ctx and ctx.flow_run else None),
             plan.parent_run_id,
         )
         started = True
@@ -221,12 +227,13 @@ def run_topic(
             if before_select is not None:
                 before_select()
             selected = call(select_day, run, config.db, topic, window)
+            if after_select is not None:
+                after_select()
             short = ", ".join(f"{side} {n}" for side, n in selected["shortfall"].items() if n)
             if short:
                 result.notes.append(f"fewer articles than the per-side quota: {short} short")
         if due("summarize"):
-            with limits.slot(limits.MODEL_CALLS) if config.llm else nullcontext():
-                call(summarize_day, run, config.db, topic, summarizer)
+            call(summarize_day, run, config.db, topic, summarizer)
         published = call(
             publish_day, run, config.db, topic, config.content_dir, window, config.charts_dir
         )

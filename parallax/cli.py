@@ -198,8 +198,8 @@ def backfill(
         f" · db {settings.db}"
     )
 
-    from flows.backfill import DayOutcome, observe
     from flows.backfill import backfill as backfill_flow
+    from flows.backfill_days import DayOutcome, observe
     from tasks.runs import RunInProgressError
 
     columns = (

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         4, ge=1, le=32, description="simultaneous feed requests of a run (polite to the host)"
     )
     user_agent: str = "Parallax/0.1 (+https://github.com/parallax-news/parallax)"
+    backfill_processes: int = Field(
+        0,
+        ge=0,
+        description="worker processes of a backfill (each runs a group of topics); 0 = one per "
+        "topic, at most 4 per CPU core; 1 = every topic in this process",
+    )
     llm_model: str | None = Field(None, description="litellm model string; unset = extractive")
     llm_api_base: str | None = Field(None, description="OpenAI-compatible server URL")
     llm_api_key_secret: str | None = Field(

@@ -22,6 +22,7 @@ import os
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
+from typing import Any
 
 FEED_REQUESTS = "parallax-feed-requests"
 MODEL_CALLS = "parallax-model-calls"
@@ -37,7 +38,9 @@ STALE_WAIT_S = 1.0  # once one limit held stale slots, for each of the others
 
 log = logging.getLogger("parallax.limits")
 
-_local: dict[str, threading.BoundedSemaphore] = {}
+# Per limit, the semaphore enforcing this process's share: a threading one (`hold`), or one a
+# backfill shares with its worker processes (`enforce`).
+_local: dict[str, Any] = {}
 _local_lock = threading.Lock()
 
 
@@ -136,3 +139,19 @@ def hold(wanted: Mapping[str, int]) -> Iterator[dict[str, int]]:
             with _local_lock:
                 for name in installed:
                     _local.pop(name, None)
+
+
+@contextmanager
+def enforce(semaphores: Mapping[str, Any]) -> Iterator[None]:
+    """In a backfill's worker process: enforce the share the parent took (`hold`) with
+    semaphores it shares with all its workers (``multiprocessing`` ones), so the processes
+    together never exceed it."""
+    with _local_lock:
+        installed = [name for name in semaphores if name not in _local]
+        _local.update({name: semaphores[name] for name in installed})
+    try:
+        yield
+    finally:
+        with _local_lock:
+            for name in installed:
+                _local.pop(name, None)

@@ -28,12 +28,13 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from tasks import limits
 from tasks.retry import retry_after_seconds
 
 if TYPE_CHECKING:
@@ -240,12 +241,20 @@ def load_api_key(secret_block: str | None) -> str | None:
 
 
 def make_llm_client(
-    settings: LLMSettings | None, db: Path, run_id: str, api_key_secret: str | None = None
+    settings: LLMSettings | None,
+    db: Path,
+    run_id: str,
+    api_key_secret: str | None = None,
+    shared_answers: MutableMapping[str, Any] | None = None,
 ) -> LLMClient | None:
-    """The run's model client (audited and cached in ``db``), or None when no model is set."""
+    """The run's model client (audited and cached in ``db``), or None when no model is set.
+    ``shared_answers``: answers shared with other processes (`SharingLLMStore`)."""
     if settings is None:
         return None
-    return LLMClient(settings, DuckDBFileLLMStore(db), run_id, api_key=load_api_key(api_key_secret))
+    store: LLMStore = DuckDBFileLLMStore(db)
+    if shared_answers is not None:
+        store = SharingLLMStore(store, shared_answers)
+    return LLMClient(settings, store, run_id, api_key=load_api_key(api_key_secret))
 
 
 class DuckDBFileLLMStore:
@@ -266,6 +275,52 @@ class DuckDBFileLLMStore:
 
         with storage.connect(self.db) as con:
             DuckDBLLMStore(con).record(call)
+
+
+class SharingLLMStore:
+    """An `LLMStore` that also shares good answers with other processes' stores.
+
+    A multi-process backfill writes each topic group into its own shard file, so one shard's
+    cache cannot see another's answers, and every group asked the model about the same unknown
+    outlet. ``shared`` is a mapping every process sees (a manager's dict). Before asking the
+    model, a store claims the request there; another store that wants the same answer waits
+    for it instead of asking too (a failed call releases the claim). The first good answer
+    for a key stays, as in the database cache.
+    """
+
+    _FAILED = "failed"
+    _POLL_S = 0.05
+
+    def __init__(
+        self, inner: LLMStore, shared: MutableMapping[str, Any], wait_s: float = 120.0
+    ) -> None:
+        self.inner = inner
+        self.shared = shared
+        self.wait_s = wait_s
+
+    def get_cached(self, request_key: str) -> LLMCallRecord | None:
+        found = self.inner.get_cached(request_key)
+        if found is not None:
+            return found
+        claim = f"pending:{uuid.uuid4().hex}"
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            value = self.shared.setdefault(request_key, claim)
+            if isinstance(value, LLMCallRecord):
+                return value
+            if value in (claim, self._FAILED) or time.monotonic() > deadline:
+                return None  # the caller asks the model
+            time.sleep(self._POLL_S)  # another store is asking: wait for its answer
+
+    def record(self, call: LLMCallRecord) -> None:
+        self.inner.record(call)
+        if call.cache_hit:
+            return
+        current = self.shared.get(call.request_key)
+        if call.ok and not isinstance(current, LLMCallRecord):
+            self.shared[call.request_key] = call
+        elif not call.ok and isinstance(current, str) and current.startswith("pending:"):
+            self.shared[call.request_key] = self._FAILED
 
 
 class MemoryLLMStore:
@@ -689,7 +744,10 @@ class LLMClient:
         for attempt in range(1, attempts + 1):
             started = time.perf_counter()
             try:
-                with self._semaphore:
+                # Every model call holds a slot of the run's Prefect limit (tasks/limits.py),
+                # shared with a backfill's other worker processes.
+                with self._semaphore, limits.slot(limits.MODEL_CALLS):
+                    started = time.perf_counter()  # the latency of the call, not of the queue
                     response = litellm.completion(**kwargs)
             except Exception as exc:
                 latency = (time.perf_counter() - started) * 1000

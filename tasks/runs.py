@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tasks import storage
+from tasks import shards, storage
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -174,7 +174,8 @@ def exclusive_run(db: Path) -> Iterator[None]:
     Two runs interleaving their short write sessions could mix one run's rows with the other's
     for the same day, so only one run at a time may use a database (analysts' read-only access
     is not affected). While we hold the lock no other run is alive, so runs still marked
-    'running' were left by a process that died: they are marked 'abandoned'.
+    'running' were left by a process that died: they are marked 'abandoned'. Shards a killed
+    backfill left (tasks/shards.py) are merged first.
     """
     from filelock import FileLock, Timeout
 
@@ -188,6 +189,8 @@ def exclusive_run(db: Path) -> Iterator[None]:
     try:
         with storage.connect(db) as con:
             storage.migrate(con)
+        shards.merge_leftovers(db)  # a killed backfill's finished days, before marking its runs
+        with storage.connect(db) as con:
             con.execute(
                 "UPDATE runs SET status = 'abandoned', finished_at = ?, error = ? "
                 "WHERE status = 'running'",

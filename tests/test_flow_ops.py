@@ -120,18 +120,19 @@ def test_backfill_resumes_skips_and_forces(prefect_harness, env, monkeypatch):
 
 
 def test_backfill_selects_a_topics_days_in_date_order(prefect_harness, env, monkeypatch):
-    """A page avoids the previous pages' articles, so day d selects only after day d-1 is
-    done, even when d-1 is slow and d runs beside it; other stages may run ahead."""
+    """A page avoids the previous pages' articles, so day d selects only after day d-1 has
+    selected, even when d-1 is slow and d runs beside it; other stages may run ahead."""
     import threading
     import time
 
-    import flows.backfill as backfill_flow
+    import flows.backfill_days as backfill_days
+    from flows.backfill import backfill
     from flows.daily import TopicResult
 
     events: list[tuple[str, str, dt.date]] = []
     lock = threading.Lock()
 
-    def fake_run_topic(topic, day, config, plan, direct, before_select):
+    def fake_run_topic(topic, day, config, plan, direct, before_select, after_select):
         with lock:
             events.append(("start", topic.id, day))
         if day == FIRST:
@@ -139,18 +140,20 @@ def test_backfill_selects_a_topics_days_in_date_order(prefect_harness, env, monk
         before_select()
         with lock:
             events.append(("select", topic.id, day))
+        after_select()
         time.sleep(0.05)
         with lock:
             events.append(("end", topic.id, day))
         return TopicResult(topic.id, day, "run", status="succeeded")
 
-    monkeypatch.setattr(backfill_flow, "run_topic", fake_run_topic)
-    report = backfill_flow.backfill(start=FIRST, end=SAMPLE_DATE, topics=TOPICS)
+    monkeypatch.setenv("PARALLAX_BACKFILL_PROCESSES", "1")  # the fake lives in this process
+    monkeypatch.setattr(backfill_days, "run_topic", fake_run_topic)
+    report = backfill(start=FIRST, end=SAMPLE_DATE, topics=TOPICS)
 
     assert report.count("done") == 4
     for topic in TOPICS:
-        assert events.index(("start", topic, SAMPLE_DATE)) < events.index(("end", topic, FIRST))
-        assert events.index(("select", topic, SAMPLE_DATE)) > events.index(("end", topic, FIRST))
+        assert events.index(("start", topic, SAMPLE_DATE)) < events.index(("select", topic, FIRST))
+        assert events.index(("select", topic, SAMPLE_DATE)) > events.index(("select", topic, FIRST))
 
 
 def test_replay_reproduces_the_page_with_servers_stopped(prefect_harness, env, monkeypatch):
