@@ -23,7 +23,6 @@ from dataclasses import dataclass, replace
 
 from flows.daily import PipelineConfig, RunPlan, run_topic
 from parallax.topics import Topic
-from tasks.runs import abandon_unfinished
 
 # Days in flight at once in one process. Enough to keep its feed and model slots busy while
 # other days parse (CPU-bound, one core under the GIL); more only queue on the slots.
@@ -90,7 +89,6 @@ def backfill_day(
 ) -> DayOutcome:
     started = time.perf_counter()
     try:
-        abandon_unfinished(config.db, topic.id, day, "process ended before the run finished")
         result = run_topic(
             topic,
             day,

@@ -34,6 +34,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from flows import forkserver
 from flows.backfill_days import DayOutcome, notify, run_days
 from flows.daily import PipelineConfig
 from parallax.topics import Topic
@@ -41,7 +42,7 @@ from tasks import limits, shards, storage
 
 # Days in flight per worker process: enough to keep its share of feed and model slots busy
 # while its other days use the CPU.
-THREADS_PER_PROCESS = 4
+THREADS_PER_PROCESS = 8
 _POLL_S = 0.2  # how often the parent looks for workers that died without a word
 
 
@@ -53,10 +54,7 @@ def run_in_processes(
 ) -> list[DayOutcome]:
     """Run ``todo`` with one worker process per topic group; returns every day's outcome
     (days a dead worker never reported are failed, with the reason)."""
-    ctx = multiprocessing.get_context("forkserver")
-    # Workers fork from a server that imported the pipeline once, instead of each importing
-    # Prefect, pandas and litellm (seconds of CPU per process).
-    ctx.set_forkserver_preload(["flows.backfill_days", *(["litellm"] if config.llm else [])])
+    ctx = forkserver.context(with_model=config.llm is not None)
     jobs = _seed(groups, todo, config)
     outcomes: list[DayOutcome] = []
     errors: dict[int, str] = {}

@@ -24,7 +24,7 @@ from tasks.fetch import FeedFetchError, FetchOutcome, build_search_url, fetch_fe
 from tasks.llm import LLMSettings, make_llm_client
 from tasks.parse import parse_feeds
 from tasks.publish import publish_day
-from tasks.report import create_artifacts, load_report
+from tasks.report import create_artifacts, load_per_side, load_report
 from tasks.runs import RunRef, exclusive_run, finish_run, stage, start_run
 from tasks.select import select_day
 from tasks.summarize import make_summarizer, summarize_day
@@ -237,21 +237,23 @@ def run_topic(
         published = call(
             publish_day, run, config.db, topic, config.content_dir, window, config.charts_dir
         )
-        outcome = load_report(config.db, run, window)
+        artifacts = plan.artifacts and ctx is not None
+        outcome = load_report(config.db, run, window) if artifacts else None
+        per_side = outcome.per_side if outcome else load_per_side(config.db, run)
         result.status, result.page = "succeeded", published["path"]
-        result.per_side = outcome.per_side
+        result.per_side = per_side
         finish_run(
             config.db,
             run,
             "succeeded",
             {
-                "selected": sum(outcome.per_side.values()),
-                "per_side": outcome.per_side,
+                "selected": sum(per_side.values()),
+                "per_side": per_side,
                 "page_changed": published["changed"],
                 "fetch_run_id": plan.fetch_run_id or run.run_id,
             },
         )
-        if plan.artifacts and ctx is not None:
+        if outcome is not None:
             create_artifacts(outcome)
     except Exception as exc:  # one topic failing must not stop the others
         result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"

@@ -192,6 +192,10 @@ def backfill(
     except ConfigError as exc:
         raise fail(str(exc)) from None
     total = ((last - first).days + 1) * len(selected)
+    if len(selected) > 1 and settings.backfill_processes != 1:
+        from flows import forkserver
+
+        forkserver.warm_up(with_model=settings.llm_model is not None)
     console = Console(stderr=True)
     console.print(
         f"parallax backfill: {first}..{last} · topics {', '.join(selected)} · {total} topic-days"

@@ -21,6 +21,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -317,6 +318,25 @@ def perspective_for(country: str | None, topic: Topic) -> str:
     return topic.side_of_country(country) or INTERNATIONAL
 
 
+# Outlets of one day asked about at once. A model answers in hundreds of milliseconds: asked one
+# after another, a day with ten outlets the registry cannot place waited seconds (the model
+# limit of the run still bounds the calls in flight).
+FALLBACK_THREADS = 4
+
+
+def _ask_fallback(
+    keys: list[tuple[str | None, str | None]], registry: OutletRegistry, fallback: Fallback
+) -> dict[tuple[str | None, str | None], OutletClassification]:
+    """`classify_outlet` of the outlets the registry cannot place, asking ``fallback`` about
+    several at once."""
+    unplaced = [k for k in keys if classify_outlet(k[0], k[1], registry).method == "none"]
+    if not unplaced:
+        return {}
+    with ThreadPoolExecutor(min(FALLBACK_THREADS, len(unplaced))) as pool:
+        results = pool.map(lambda k: classify_outlet(k[0], k[1], registry, fallback), unplaced)
+        return dict(zip(unplaced, results, strict=True))
+
+
 def classify_articles(
     articles: pd.DataFrame,
     topic: Topic,
@@ -342,6 +362,12 @@ def classify_articles(
     )
     # Per outlet (name, host) before any publisher recovery; a caller may pass a dict to see it.
     outlets = outlet_results if outlet_results is not None else {}
+    if fallback is not None:
+        keys = {
+            (_text(name), _text(domain) or _text(url))
+            for name, url, domain in zip(names, urls, domains, strict=True)
+        }
+        outlets.update(_ask_fallback(sorted(keys - set(outlets), key=str), registry, fallback))
     recovered: dict[tuple[str | None, str | None], OutletClassification | None] = {}
     rows = []
     for article_id, name, url, domain, title in zip(

@@ -76,14 +76,12 @@ class LLMOutletFallback:
 
     def __init__(self, client: LLMClient) -> None:
         self.client = client
-        self.asked = 0
 
     def __call__(
         self, source_name: str | None, source_url: str | None
     ) -> OutletClassification | None:
         if not (source_name or source_url):
             return None
-        self.asked += 1
         try:
             text, _record = self.client.complete_json(
                 "classify-outlet",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,15 +35,26 @@ class RunReport:
 
     @property
     def per_side(self) -> dict[str, int]:
-        sides: dict[str, int] = {}
-        for side, _, n in self.by_side_country:
-            sides[side] = sides.get(side, 0) + n
-        return sides
+        return _per_side(self.by_side_country)
 
     @property
     def unknown_share(self) -> float:
         total = sum(self.by_perspective.values())
         return self.by_perspective.get("unknown", 0) / total if total else 0.0
+
+
+def _per_side(by_side_country: Iterable[tuple[str, str, int]]) -> dict[str, int]:
+    sides: dict[str, int] = {}
+    for side, _, n in by_side_country:
+        sides[side] = sides.get(side, 0) + int(n)
+    return sides
+
+
+def load_per_side(db: Path, run: RunRef) -> dict[str, int]:
+    """Selected articles per side: all of `load_report` a run without artifacts needs."""
+    with storage.connect(db) as con:
+        rows = con.execute(storage.query("run_report"), [run.topic, run.logical_date]).fetchall()
+    return _per_side(rows)
 
 
 def load_report(db: Path, run: RunRef, window: tuple[dt.date, dt.date]) -> RunReport:
