@@ -93,7 +93,7 @@ def backfill(
     with (
         exclusive_run(settings.db),  # first: it merges what a killed backfill left in shards
         limits.hold(run_limits(settings)) as taken,
-        storage.keep_open(settings.db),
+        storage.keep_open(settings.db, threads=1),
     ):
         done = completed_days(settings.db, start, end)
         todo, skipped = plan_days(selected, days, done, force)

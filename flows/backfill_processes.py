@@ -193,7 +193,11 @@ def _worker(
     _exit_with_parent()
     _interrupt_once()
     try:
-        with _prefect_api(api_url), limits.enforce(semaphores), storage.keep_open(config.db):
+        with (
+            _prefect_api(api_url),
+            limits.enforce(semaphores),
+            storage.keep_open(config.db, threads=1),
+        ):
             run_days(
                 days,
                 config,

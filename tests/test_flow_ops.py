@@ -119,6 +119,42 @@ def test_backfill_resumes_skips_and_forces(prefect_harness, env, monkeypatch):
         assert latest[(t, d)] == r
 
 
+def test_worker_processes_store_what_one_process_stores(prefect_harness, env, monkeypatch):
+    """Topics in worker processes, each writing a shard merged back, give the same pages and
+    rows as every topic in the backfill's own process."""
+    from flows.backfill import backfill
+
+    stored = {}
+    with SampleFeedServer(Settings().topics_file) as server:
+        monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
+        for processes in ("2", "1"):
+            monkeypatch.setenv("PARALLAX_BACKFILL_PROCESSES", processes)
+            monkeypatch.setenv("PARALLAX_DB", str(env / processes / "p.duckdb"))
+            monkeypatch.setenv("PARALLAX_CONTENT_DIR", str(env / processes / "content"))
+            report = backfill(start=FIRST, end=SAMPLE_DATE, topics=TOPICS)
+            assert report.count("done") == 4
+            db = env / processes / "p.duckdb"
+            stored[processes] = {
+                "pages": {
+                    p.relative_to(env / processes).as_posix(): p.read_bytes()
+                    for p in sorted((env / processes / "content").rglob("*.md"))
+                },
+                "articles": _query(db, "SELECT topic, logical_date, article_id, title, "
+                                   "source_name FROM articles ORDER BY ALL"),
+                "selections": _query(db, "SELECT topic, logical_date, article_id, side, number "
+                                     "FROM selections ORDER BY ALL"),
+                "perspectives": _query(db, "SELECT topic, logical_date, article_id, perspective "
+                                       "FROM article_perspectives ORDER BY ALL"),
+                "runs": _query(db, "SELECT topic, logical_date, status, flow_run_id IS NOT NULL "
+                               "FROM runs ORDER BY ALL"),
+                "stage_runs": _query(db, "SELECT count(*) FROM stage_runs"),
+                "fetches": _query(db, "SELECT count(*) FROM raw_fetches"),
+            }  # fmt: skip
+            assert not list((env / processes).glob("p.duckdb.shards/*.duckdb"))
+    assert len(stored["2"]["pages"]) == 6  # 4 pages and 2 topic index pages
+    assert stored["2"] == stored["1"]
+
+
 def test_backfill_selects_a_topics_days_in_date_order(prefect_harness, env, monkeypatch):
     """A page avoids the previous pages' articles, so day d selects only after day d-1 has
     selected, even when d-1 is slow and d runs beside it; other stages may run ahead."""

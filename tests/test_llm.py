@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -20,6 +21,7 @@ from tasks.llm import (
     LLMSettings,
     MemoryLLMStore,
     Redactor,
+    SharingLLMStore,
     extract_json_object,
     request_key,
     retry_after_s,
@@ -428,3 +430,43 @@ def test_api_base_credentials_never_stored(llm_stub: LLMStub) -> None:
     _, rec = c.complete_json("test:url", MESSAGES, SCHEMA)
     assert rec.api_base == f"http://{host_port}/v1"
     assert SENTINEL_KEY not in repr(store.calls) and SENTINEL_KEY not in repr(c)
+
+
+def _answer(key: str, ok: bool = True) -> LLMCallRecord:
+    return LLMCallRecord(
+        call_id=key + ("-ok" if ok else "-failed"),
+        run_id="r",
+        purpose="classify-outlet",
+        model="m",
+        api_base=None,
+        messages=[],
+        params={},
+        request_key=key,
+        attempt=1,
+        raw_response="{}" if ok else None,
+        error=None if ok else "boom",
+    )
+
+
+def test_stores_sharing_answers_ask_the_model_once_per_request() -> None:
+    """Two processes' stores wanting one answer: the first asks, the other waits for it."""
+    shared: dict[str, object] = {}
+    first = SharingLLMStore(MemoryLLMStore(), shared)
+    second = SharingLLMStore(MemoryLLMStore(), shared)
+    assert first.get_cached("k") is None  # not known: the first store asks the model
+    got: list[LLMCallRecord | None] = []
+    waiter = threading.Thread(target=lambda: got.append(second.get_cached("k")))
+    waiter.start()
+    waiter.join(0.2)
+    assert waiter.is_alive()  # waiting for the first store's answer, not asking too
+    first.record(_answer("k"))
+    waiter.join(5)
+    assert [g.call_id if g else None for g in got] == ["k-ok"]
+    # A failed call releases the claim at once: the other store asks itself.
+    assert first.get_cached("f") is None
+    first.record(_answer("f", ok=False))
+    assert second.get_cached("f") is None
+    # The first good answer stays.
+    second.record(replace(_answer("k"), call_id="later"))
+    kept = SharingLLMStore(MemoryLLMStore(), shared).get_cached("k")
+    assert kept is not None and kept.call_id == "k-ok"
