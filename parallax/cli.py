@@ -162,7 +162,31 @@ def prefect_quiet() -> Iterator[None]:
         logging.getLogger(name).setLevel(logging.CRITICAL)
     # The heartbeat thread costs ~1 s per flow run to join and tells a one-shot run nothing.
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        _start_temporary_api()
         yield
+
+
+def _start_temporary_api() -> None:
+    """Start Prefect's temporary API (when no server is configured) deaf to Ctrl-C.
+
+    A terminal's Ctrl-C reaches every process of the foreground group, the temporary server
+    included; it exited at once, and the run, finishing its last days and releasing its
+    concurrency slots, then retried the dead API for minutes. A blocked signal stays blocked
+    across exec, so the server never sees SIGINT; Prefect stops it (SIGTERM) when we exit.
+    """
+    import signal
+
+    from prefect.settings import get_current_settings
+
+    if get_current_settings().api.url:
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        SubprocessASGIServer().start()  # the instance get_client() uses
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @app.command()

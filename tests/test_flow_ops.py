@@ -269,3 +269,63 @@ def test_topic_runs_publish_page_and_counts_artifacts(prefect_harness, env, monk
     for metric in ("unknown share", "duplicates removed", "prompt tokens", "cost (USD)"):
         assert metric in rows
     assert rows["model calls"] == 0  # the extractive summarizer calls no model
+
+
+def test_ctrl_c_keeps_finished_days_and_a_rerun_resumes(env, tmp_path):
+    """A terminal's Ctrl-C reaches every process of the group (Prefect's temporary server and
+    the workers too): the backfill exits with 130 and one line, keeps every day it finished,
+    leaves no shard or running run behind, and the same command does the rest."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from dataclasses import replace
+
+    stub = LLMStub().start()
+    stub.responder = lambda request: replace(valid_answer(request), delay_s=0.3)
+    last = SAMPLE_DATE + dt.timedelta(days=8)
+    with SampleFeedServer(Settings().topics_file) as server:
+        run_env = {
+            **os.environ,
+            "PARALLAX_DB": str(env / "p.duckdb"),
+            "PARALLAX_CONTENT_DIR": str(env / "content"),
+            "PARALLAX_CHARTS_DIR": str(env / "charts"),
+            "PARALLAX_GOOGLE_NEWS_URL": server.base_url,
+            "PARALLAX_LLM_MODEL": STUB_MODEL,
+            "PARALLAX_LLM_API_BASE": stub.api_base,
+            "OPENAI_API_KEY": SENTINEL_KEY,
+            "PARALLAX_LLM_MAX_CONCURRENCY": "1",  # one summary at a time: a long enough run
+            "PARALLAX_CLASSIFY_WITH_LLM": "false",
+            "PARALLAX_BACKFILL_PROCESSES": "2",
+            "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        }
+        cmd = [sys.executable, "-m", "parallax.cli", "backfill", "--start", str(FIRST),
+               "--end", str(last), *[a for t in TOPICS for a in ("--topic", t)]]  # fmt: skip
+        proc = subprocess.Popen(
+            cmd,
+            env=run_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # its own group, as a terminal's foreground job
+        )
+        pages = env / "content"
+        deadline = time.monotonic() + 90
+        while not list(pages.glob("*/20*.md")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)  # it used to hang, retrying a dead API
+        assert proc.returncode == 130, out
+        assert "interrupted: every topic-day finished so far is saved" in out
+        assert "Traceback" not in out
+        db = env / "p.duckdb"
+        statuses = dict(_query(db, "SELECT status, count(*) FROM runs GROUP BY ALL"))
+        kept = statuses.get("succeeded", 0)
+        assert 0 < kept < 2 * 10 and set(statuses) == {"succeeded"}
+        assert not list((env / "p.duckdb.shards").glob("*.duckdb"))
+
+        again = subprocess.run(cmd, env=run_env, capture_output=True, text=True, timeout=300)
+    stub.stop()
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert _query(db, "SELECT status, count(*) FROM runs GROUP BY ALL") == [("succeeded", 20)]
