@@ -129,6 +129,14 @@ def checks(db: Path) -> dict[str, int]:
             "duplicate digests": dup_digests, "abandoned runs": abandoned}  # fmt: skip
 
 
+def done_in_shards(db: Path) -> set[str]:
+    """Succeeded runs in the shard files a killed backfill left (tasks/shards.py) that the
+    database does not have yet (a shard also holds copies of earlier days it reads)."""
+    sql = "SELECT run_id FROM runs WHERE status = 'succeeded'"
+    found = {r[0] for shard in Path(f"{db}.shards").glob("*.duckdb") for r in query(shard, sql)}
+    return found - {r[0] for r in query(db, sql)}
+
+
 def stage_times(db: Path) -> str:
     rows = query(
         db,
@@ -197,12 +205,19 @@ def main() -> None:
             time.sleep(wall / 2)
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-            before = checks(db2)
+            time.sleep(2)  # the workers notice their parent died and exit
+            in_db = checks(db2)["succeeded"]
+            in_shards = done_in_shards(db2)
             t1 = time.perf_counter()
             subprocess.run(backfill_cmd(first, last), env=env2, cwd=REPO, check=False,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-            print(f"killed at {wall / 2:.0f} s with {before['succeeded']} topic-days done; "
-                  f"resume took {time.perf_counter() - t1:.1f} s")  # fmt: skip
+            resumed_s = time.perf_counter() - t1
+            kept = in_shards & {
+                r[0] for r in query(db2, "SELECT run_id FROM runs WHERE status = 'succeeded'")
+            }
+            print(f"killed at {wall / 2:.0f} s with {in_db + len(in_shards)} topic-days done "
+                  f"({len(in_shards)} of them in worker shards; {len(kept)} of those kept by "
+                  f"the resume, not redone); resume took {resumed_s:.1f} s")  # fmt: skip
             print("after resume:", checks(db2))
 
         daily_vs_sequential(work, gnews_url, llm_url, last)

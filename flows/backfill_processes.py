@@ -25,7 +25,7 @@ import queue
 import signal
 import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from multiprocessing.context import ForkServerContext
@@ -75,16 +75,24 @@ def run_in_processes(
         ]
         for worker in workers:
             worker.start()
+        merged: set[int] = set()
+
+        def merge(index: int) -> None:  # as soon as a worker ends, while the others still run
+            workers[index].join()
+            if index not in merged:
+                shards.merge_and_remove(config.db, jobs[index][0])
+                merged.add(index)
+
         try:
-            _collect(workers, results, outcomes, errors)
+            _collect(workers, results, outcomes, errors, merge)
         except KeyboardInterrupt:
             interrupted = True
             for worker in workers:  # Ctrl-C in a terminal reached them too; `kill -INT` not
                 if worker.is_alive() and worker.pid is not None:
                     os.kill(worker.pid, signal.SIGINT)
-            _collect(workers, results, outcomes, errors)
-    for shard, _ in jobs:
-        shards.merge_and_remove(config.db, shard)
+            _collect(workers, results, outcomes, errors, merge)
+    for index in range(len(jobs)):
+        merge(index)
     if interrupted:
         raise KeyboardInterrupt
     return outcomes + _unreported(todo, outcomes, jobs, errors, workers)
@@ -123,15 +131,19 @@ def _collect(
     results: Any,
     outcomes: list[DayOutcome],
     errors: dict[int, str],
+    on_end: Callable[[int], None],
 ) -> None:
     """Add the outcomes the workers send (passing each to the progress bar) and each worker's
-    fatal error (by index) until every worker has ended."""
+    fatal error (by index) until every worker has ended; ``on_end(index)`` as each ends."""
     ended: set[int] = set()
     while len(ended) < len(workers):
         try:
             message = results.get(timeout=_POLL_S)
         except queue.Empty:
-            ended |= {i for i, w in enumerate(workers) if not w.is_alive()}
+            dead = {i for i, w in enumerate(workers) if not w.is_alive()} - ended
+            for index in sorted(dead):  # died without a word (killed)
+                ended.add(index)
+                on_end(index)
             continue
         kind, index, payload = message
         if kind == "day":
@@ -139,10 +151,9 @@ def _collect(
             notify(payload)
         elif kind == "error":
             errors[index] = payload
-        else:  # "end"
+        elif index not in ended:  # "end"
             ended.add(index)
-    for worker in workers:
-        worker.join()
+            on_end(index)
 
 
 def _unreported(
