@@ -61,7 +61,7 @@ def ensure_limits(wanted: Mapping[str, int]) -> dict[str, int]:
     (0 for an inactive limit, which Prefect does not enforce)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-    from prefect.exceptions import ObjectNotFound
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
     sizes = {}
     with get_client(sync_client=True) as client:
@@ -69,11 +69,14 @@ def ensure_limits(wanted: Mapping[str, int]) -> dict[str, int]:
             try:
                 limit = client.read_global_concurrency_limit_by_name(name)
             except ObjectNotFound:
-                client.create_global_concurrency_limit(
-                    GlobalConcurrencyLimitCreate(name=name, limit=size, active=True)
-                )
-                sizes[name] = size
-                continue
+                try:
+                    client.create_global_concurrency_limit(
+                        GlobalConcurrencyLimitCreate(name=name, limit=size, active=True)
+                    )
+                    sizes[name] = size
+                    continue
+                except ObjectAlreadyExists:  # another run created it meanwhile: its value wins
+                    limit = client.read_global_concurrency_limit_by_name(name)
             sizes[name] = limit.limit if limit.active else 0
     return sizes
 

@@ -110,3 +110,32 @@ def test_stale_slots_of_a_killed_run_are_reset_without_waiting_twice(
         f"{second}: released slots left by a killed run",
     ]
     assert (_active_slots(first), _active_slots(second)) == (0, 0)
+
+
+def test_runs_creating_a_limit_at_once_both_get_it(prefect_harness) -> None:
+    """Two processes starting together both found no limit; the second create used to fail
+    the run with ObjectAlreadyExists (seen with five backfills started at once)."""
+    from prefect.client.orchestration import SyncPrefectClient
+
+    (name,) = _names("race")
+    real_read = SyncPrefectClient.read_global_concurrency_limit_by_name
+    calls = 0
+
+    def read_after_the_other_created_it(self, limit_name):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # what this run saw just before the other run created the limit
+            limits.ensure_limits({name: 5})
+            from prefect.exceptions import ObjectNotFound
+
+            raise ObjectNotFound(http_exc=Exception("not yet"))
+        return real_read(self, limit_name)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(
+        SyncPrefectClient, "read_global_concurrency_limit_by_name", read_after_the_other_created_it
+    )
+    try:
+        assert limits.ensure_limits({name: 2}) == {name: 5}
+    finally:
+        patch.undo()
