@@ -71,6 +71,8 @@ def run_pipeline(topics: list[str] | None, day: dt.date) -> int:
         results = exc.results
     except RunInProgressError as exc:
         raise fail(str(exc)) from None
+    except typer.Exit:  # already reported in one line
+        raise
     except Exception as exc:  # the flow itself failed (not one topic): say so in one line
         raise fail(f"the run failed: {type(exc).__name__}: {exc}") from None
     failed = 0
@@ -185,6 +187,11 @@ def _start_temporary_api() -> None:
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         SubprocessASGIServer().start()  # the instance get_client() uses
+    except RuntimeError as exc:  # Prefect's message goes on with the server's whole output
+        raise fail(
+            f"Prefect's temporary API did not start ({str(exc).splitlines()[0]}); retry, or "
+            "set PREFECT_API_URL to a running Prefect server"
+        ) from None
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
@@ -255,6 +262,15 @@ def backfill(
         except RunInProgressError as exc:
             bar.stop()
             raise fail(str(exc)) from None
+        except typer.Exit:  # already reported in one line
+            bar.stop()
+            raise
+        except Exception as exc:  # the flow itself failed (not one topic-day): one line
+            bar.stop()
+            raise fail(
+                f"the backfill failed: {type(exc).__name__}: {exc}; every topic-day finished "
+                "so far is saved, run the same command again to resume"
+            ) from None
         except KeyboardInterrupt:
             bar.stop()
             typer.secho(

@@ -241,3 +241,31 @@ def test_keep_open_reuses_one_connection_and_merge_row_upserts(db_path):
             storage.merge_row(b, "feed_validators", ("url",), {**row, "etag": "2"})
     with duckdb.connect(str(db_path), read_only=True) as con:  # closed: others can open it
         assert con.execute("SELECT url, etag FROM feed_validators").fetchall() == [("u", "2")]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["backfill", "--start", "2026-02-01", "--end", "2026-02-01", "--topic", "us-china"],
+        ["run", "--date", "2026-02-01", "--topic", "us-china"],
+    ],
+)
+def test_a_temporary_api_that_does_not_start_is_one_clear_line(args, tmp_path, monkeypatch):
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import get_current_settings
+
+    assert not get_current_settings().api.url  # a one-shot run: Prefect's temporary API
+
+    def cannot_start(self, timeout=None):  # type: ignore[no-untyped-def]
+        raise RuntimeError("Timed out while attempting to connect.\nstdout: pages of output")
+
+    monkeypatch.setattr(SubprocessASGIServer, "start", cannot_start)
+    monkeypatch.setenv("PARALLAX_DB", str(tmp_path / "p.duckdb"))
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert errors == [
+        "error: Prefect's temporary API did not start (Timed out while attempting to "
+        "connect.); retry, or set PREFECT_API_URL to a running Prefect server"
+    ]
+    assert "Traceback" not in result.output and "pages of output" not in result.output
