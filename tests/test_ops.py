@@ -252,16 +252,16 @@ def test_keep_open_reuses_one_connection_and_merge_row_upserts(db_path):
 )
 def test_a_temporary_api_that_does_not_start_is_one_clear_line(args, tmp_path, monkeypatch):
     from prefect.server.api.server import SubprocessASGIServer
-    from prefect.settings import get_current_settings
-
-    assert not get_current_settings().api.url  # a one-shot run: Prefect's temporary API
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     def cannot_start(self, timeout=None):  # type: ignore[no-untyped-def]
         raise RuntimeError("Timed out while attempting to connect.\nstdout: pages of output")
 
     monkeypatch.setattr(SubprocessASGIServer, "start", cannot_start)
     monkeypatch.setenv("PARALLAX_DB", str(tmp_path / "p.duckdb"))
-    result = CliRunner().invoke(app, args)
+    # A one-shot run with no server configured (another test in this process may have one).
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert errors == [
