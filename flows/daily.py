@@ -232,10 +232,18 @@ def run_topic(
             short = ", ".join(f"{side} {n}" for side, n in selected["shortfall"].items() if n)
             if short:
                 result.notes.append(f"fewer articles than the per-side quota: {short} short")
-        if due("summarize"):
-            call(summarize_day, run, config.db, topic, summarizer)
+        summarized = (
+            call(summarize_day, run, config.db, topic, summarizer) if due("summarize") else None
+        )
         published = call(
-            publish_day, run, config.db, topic, config.content_dir, window, config.charts_dir
+            publish_day,
+            run,
+            config.db,
+            topic,
+            config.content_dir,
+            window,
+            config.charts_dir,
+            summarized,
         )
         artifacts = plan.artifacts and ctx is not None
         outcome = load_report(config.db, run, window) if artifacts else None

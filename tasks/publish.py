@@ -30,7 +30,7 @@ from tasks.chart import CHART_DAYS, render_topic_chart
 from tasks.dedupe import format_carried_by
 from tasks.models import INTERNATIONAL, Bullet, DigestArticle, DigestInput, DigestSummary
 from tasks.runs import RunRef, stage
-from tasks.summarize import digest_input, digest_rows, summary_from_row
+from tasks.summarize import SummarizedDay, digest_input, digest_rows, summary_from_row
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
 _LIST_MARKER = re.compile(r"^(\d+)([.)])")
@@ -269,6 +269,14 @@ def write_chart(con: duckdb.DuckDBPyConnection, topic: Topic, charts_dir: Path) 
     return write_if_changed(charts_dir / f"{topic.id}.svg", svg)
 
 
+def _stored_summary(con: duckdb.DuckDBPyConnection, topic: Topic, day: dt.date) -> SummarizedDay:
+    rows = storage.load_day(con, "summaries", topic.id, day)
+    if rows.empty:
+        raise ValueError(f"{topic.id} {day} has no stored summary: run the summarize stage")
+    summary = summary_from_row(rows.iloc[0].to_dict())
+    return SummarizedDay(digest_input(topic, day, digest_rows(con, topic, day)), summary, {})
+
+
 @task(name="publish", cache_policy=NO_CACHE, task_run_name="publish {run.topic}")
 def publish_day(
     run: RunRef,
@@ -277,21 +285,25 @@ def publish_day(
     content_dir: Path,
     window: tuple[dt.date, dt.date],
     charts_dir: Path | None = None,
+    summarized: SummarizedDay | None = None,
 ) -> dict:
-    """Write the day's page (and the topic's section page and chart); record it in `digests`."""
+    """Write the day's page (and the topic's section page and chart); record it in `digests`.
+
+    ``summarized``: the summarize stage's output when it ran in this run; otherwise (a replay
+    from the publish stage) the page and summary are read from the database.
+    """
     with stage(db, run, "publish") as counts:
         first, last = window
         with storage.connect(db) as con:
-            rows = digest_rows(con, topic, run.logical_date)
-            summary_rows = storage.load_day(con, "summaries", run.topic, run.logical_date)
+            if summarized is None:
+                summarized = _stored_summary(con, topic, run.logical_date)
             side_counts = dict(
                 con.execute(
                     storage.query("perspective_counts"), [run.topic, run.logical_date, first, last]
                 ).fetchall()
             )
         # Rendering and writing the page hold no connection (other topic-days use it).
-        digest = digest_input(topic, run.logical_date, rows)
-        summary = summary_from_row(summary_rows.iloc[0].to_dict())
+        digest, summary = summarized.page, summarized.summary
         page = render_page(
             digest,
             summary,

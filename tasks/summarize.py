@@ -281,12 +281,22 @@ def summary_from_row(row: dict) -> DigestSummary:
         sides={s: load(b) for s, b in json.loads(row["sides"]).items()},
         differences=load(json.loads(row["differences"])),
         off_topic=(),  # already removed from the selection by the summarize stage
-        note=row["note"],
+        note=_opt(row["note"]),
     )
 
 
+@dataclass(frozen=True)
+class SummarizedDay:
+    """What the summarize stage stored, handed to publish so it need not read it back: the
+    page's articles (renumbered without the off-topic ones) and the summary as stored."""
+
+    page: DigestInput
+    summary: DigestSummary
+    counts: dict
+
+
 @task(name="summarize", cache_policy=NO_CACHE, task_run_name="summarize {run.topic}")
-def summarize_day(run: RunRef, db: Path, topic: Topic, summarizer: Summarizer) -> dict:
+def summarize_day(run: RunRef, db: Path, topic: Topic, summarizer: Summarizer) -> SummarizedDay:
     """Summarize the selection; articles the summarizer judges off-topic leave the selection
     (renumbered), so `selections` is exactly what the page lists."""
     with stage(db, run, "summarize") as counts:
@@ -296,7 +306,8 @@ def summarize_day(run: RunRef, db: Path, topic: Topic, summarizer: Summarizer) -
         summary = summarizer.summarize(digest)  # may call a model: no DB connection held
         off_topic = [a.article_id for a in digest.articles if a.number in set(summary.off_topic)]
         page, summary = without_off_topic(digest, summary)
-        outputs = {"summaries": pd.DataFrame([summary_row(summary, off_topic)])}
+        row = summary_row(summary, off_topic)
+        outputs = {"summaries": pd.DataFrame([row])}
         with storage.connect(db) as con:
             if off_topic:
                 selections = page_selections(page)
@@ -314,4 +325,4 @@ def summarize_day(run: RunRef, db: Path, topic: Topic, summarizer: Summarizer) -
             off_topic=len(off_topic),
             note=summary.note,
         )
-    return counts
+    return SummarizedDay(page, summary_from_row(row), counts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -105,6 +106,42 @@ def test_llm_pages_cite_valid_sources_and_replays_cost_no_calls(
             "SELECT cache_hit, prompt_tokens, completion_tokens FROM llm_calls ORDER BY created_at"
         ).fetchall()
     assert calls[0] == (False, 120, 80) and calls[-1][0] is True
+
+
+def off_topic_answer(request: ReceivedRequest) -> StubReply:
+    """A valid summary that judges the last listed article off-topic (and cites it nowhere)."""
+    last = _articles(request)[-1][0]
+    answer = json.loads(valid_answer(request).content)
+    for key in ("highlights", "differences"):
+        for bullet in answer[key]:
+            bullet["citations"] = [c for c in bullet["citations"] if c != last]
+    for bullets in answer["sides"].values():
+        for bullet in bullets:
+            bullet["citations"] = [c for c in bullet["citations"] if c != last]
+    answer["off_topic"] = [last]
+    return StubReply.json(answer)
+
+
+def test_publish_renders_what_summarize_stored(prefect_harness, env, monkeypatch, llm_stub):
+    """Publish gets the summarized page in memory; replaying only the publish stage reads it
+    back from the database instead, and must give the same bytes (off-topic drop included)."""
+    from flows.daily import daily_digest
+    from flows.replay import replay
+
+    llm_stub.responder = off_topic_answer
+    with SampleFeedServer(Settings().topics_file) as server:
+        monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
+        (result,) = daily_digest(topics=["us-china"], date=SAMPLE_DATE)
+    page = Path(result.page).read_text(encoding="utf-8")
+    with duckdb.connect(str(env / "p.duckdb"), read_only=True) as con:
+        (off_topic,) = con.execute("SELECT off_topic FROM summaries").fetchall()[0]
+        (selected,) = con.execute("SELECT count(*) FROM selections").fetchall()[0]
+    assert len(json.loads(off_topic)) == 1
+    assert page.count('<a id="source-') == selected == sum(result.per_side.values())
+
+    again = replay(topic="us-china", date=SAMPLE_DATE, from_stage="publish")
+    assert again.status == "succeeded" and again.diff == ""
+    assert Path(again.page).read_text(encoding="utf-8") == page
 
 
 def test_invalid_answers_fall_back_to_extractive_with_the_reason(
