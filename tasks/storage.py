@@ -307,26 +307,18 @@ def replace_days(
         missing = [c for c in columns[table] if c not in rows.columns]
         if missing:
             raise ValueError(f"rows for {table} lack columns {missing}")
-    # The frames are read in place (copying them with the key columns added was most of this
-    # function's time); the keys come in as parameters. Registered outside the transaction:
-    # unregistering inside an aborted one would hide the original error.
-    for table, rows in tables.items():
-        con.register(f"_incoming_{table}", rows)
-    try:
-        with transaction(con):
-            for table in tables:
-                cols = ", ".join(columns[table])
-                con.execute(
-                    f"DELETE FROM {table} WHERE topic = ? AND logical_date = ?", [topic, day]
-                )
-                con.execute(
-                    f"INSERT INTO {table} (topic, logical_date, run_id, {cols}) "
-                    f"SELECT ?, ?, ?, {cols} FROM _incoming_{table}",
-                    [topic, day, run_id],
-                )
-    finally:
-        for table in tables:
-            con.unregister(f"_incoming_{table}")
+    # The frames are read in place, by DuckDB's replacement scan of the Python variable named
+    # in the query (`_incoming_rows`): copying them with the key columns added was most of this
+    # function's time, and registering each as a view cost two catalog writes per table.
+    with transaction(con):
+        for table, _incoming_rows in tables.items():
+            cols = ", ".join(columns[table])
+            con.execute(f"DELETE FROM {table} WHERE topic = ? AND logical_date = ?", [topic, day])
+            con.execute(
+                f"INSERT INTO {table} (topic, logical_date, run_id, {cols}) "
+                f"SELECT ?, ?, ?, {cols} FROM _incoming_rows",
+                [topic, day, run_id],
+            )
     return {table: len(rows) for table, rows in tables.items()}
 
 
@@ -402,13 +394,10 @@ def snapshot_registry(con: duckdb.DuckDBPyConnection, registry: Any) -> bool:
 def upsert_outlet_classifications(
     con: duckdb.DuckDBPyConnection, outlets: pd.DataFrame, registry_version: str, run_id: str
 ) -> None:
-    frame = outlets.assign(registry_version=registry_version, run_id=run_id, seen_at=utcnow())
-    con.register("_outlets", frame)
-    try:
-        with transaction(con):
-            con.execute(query("upsert_outlet_classifications")).fetchall()
-    finally:
-        con.unregister("_outlets")
+    # Read by the query through DuckDB's replacement scan (see replace_days).
+    _outlets = outlets.assign(registry_version=registry_version, run_id=run_id, seen_at=utcnow())
+    with transaction(con):
+        con.execute(query("upsert_outlet_classifications")).fetchall()
 
 
 def merge_row(
