@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import gc
 import logging
 import os
 from collections.abc import Iterator
@@ -15,9 +17,14 @@ import typer
 from parallax.quiet import configure_quiet_env
 
 configure_quiet_env()  # before Prefect is imported anywhere
+# Registered first, so it runs last: the interpreter's final garbage collection walked the
+# whole heap (Prefect, pydantic, litellm) for ~1.2 s after every command; frozen objects are
+# skipped.
+atexit.register(gc.freeze)
 
 from parallax import cli_analyst, cli_outlets, progress  # noqa: E402
 from parallax.cli_common import fail, load_settings  # noqa: E402
+from parallax.prefect_api import TemporaryAPI, TemporaryAPIError  # noqa: E402
 from parallax.topics import ConfigError, load_topics  # noqa: E402
 
 app = typer.Typer(
@@ -57,6 +64,7 @@ def run_pipeline(topics: list[str] | None, day: dt.date) -> int:
         selected = [t.id for t in load_topics(settings.topics_file).select(topics)]
     except ConfigError as exc:
         raise fail(str(exc)) from None
+    api = launch_temporary_api()
     prepare_database(settings.db)
     progress.enable_console()
     typer.echo(f"parallax: {day} · topics {', '.join(selected)} · db {settings.db}", err=True)
@@ -65,7 +73,7 @@ def run_pipeline(topics: list[str] | None, day: dt.date) -> int:
     from tasks.runs import RunInProgressError
 
     try:
-        with prefect_quiet():
+        with prefect_quiet(api):
             results = daily_digest(topics=selected, date=day)
     except TopicsFailedError as exc:  # some topics failed: report every topic below
         results = exc.results
@@ -153,47 +161,41 @@ def migrate() -> None:
 DayArg = Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD")]
 
 
+def launch_temporary_api() -> TemporaryAPI | None:
+    """Start Prefect's temporary API now, unless a server is configured (prefect_api.py)."""
+    from prefect.settings import get_current_settings
+
+    settings = get_current_settings()
+    if settings.api.url:
+        return None
+    return TemporaryAPI.shared(settings.server.ephemeral.startup_timeout_seconds)
+
+
 @contextmanager
-def prefect_quiet() -> Iterator[None]:
-    """A one-shot flow run: no heartbeat thread, and failures reported by our own lines."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+def prefect_quiet(api: TemporaryAPI | None) -> Iterator[None]:
+    """A one-shot flow run on ``api`` (None: the configured server): no heartbeat thread, and
+    failures reported by our own lines."""
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
 
     # A failing task is reported by our one-line summary (Prefect would add a traceback); a slot
     # wait on a concurrency limit is reported by tasks/limits.py (see quiet.py).
     for name in ("prefect.task_runs", "prefect.flow_runs"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
-    # The heartbeat thread costs ~1 s per flow run to join and tells a one-shot run nothing.
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        _start_temporary_api()
+    updates: dict = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}  # ~1 s per flow run to join
+    if api is not None:
+        try:
+            updates[PREFECT_API_URL] = api.url()
+        except TemporaryAPIError as exc:
+            raise fail(
+                f"Prefect's temporary API did not start ({exc}); retry, or set PREFECT_API_URL "
+                "to a running Prefect server"
+            ) from None
+    with temporary_settings(updates=updates):
         yield
-
-
-def _start_temporary_api() -> None:
-    """Start Prefect's temporary API (when no server is configured) deaf to Ctrl-C.
-
-    A terminal's Ctrl-C reaches every process of the foreground group, the temporary server
-    included; it exited at once, and the run, finishing its last days and releasing its
-    concurrency slots, then retried the dead API for minutes. A blocked signal stays blocked
-    across exec, so the server never sees SIGINT; Prefect stops it (SIGTERM) when we exit.
-    """
-    import signal
-
-    from prefect.settings import get_current_settings
-
-    if get_current_settings().api.url:
-        return
-    from prefect.server.api.server import SubprocessASGIServer
-
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        SubprocessASGIServer().start()  # the instance get_client() uses
-    except RuntimeError as exc:  # Prefect's message goes on with the server's whole output
-        raise fail(
-            f"Prefect's temporary API did not start ({str(exc).splitlines()[0]}); retry, or "
-            "set PREFECT_API_URL to a running Prefect server"
-        ) from None
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @app.command()
@@ -227,6 +229,7 @@ def backfill(
         from flows import forkserver
 
         forkserver.warm_up(with_model=settings.llm_model is not None)
+    api = launch_temporary_api()
     console = Console(stderr=True)
     console.print(
         f"parallax backfill: {first}..{last} · topics {', '.join(selected)} · {total} topic-days"
@@ -257,7 +260,7 @@ def backfill(
                 bar.console.print(f"FAILED  {outcome.topic:<15} {outcome.day} {outcome.reason}")
 
         try:
-            with observe(on_day), prefect_quiet():
+            with observe(on_day), prefect_quiet(api):
                 report = backfill_flow(start=first, end=last, topics=selected, force=force)
         except RunInProgressError as exc:
             bar.stop()
@@ -325,12 +328,13 @@ def replay(
         load_topics(settings.topics_file).get(topic)
     except ConfigError as exc:
         raise fail(str(exc)) from None
+    api = launch_temporary_api()
     from flows.replay import ReplayError
     from flows.replay import replay as replay_flow
     from tasks.runs import RunInProgressError
 
     try:
-        with prefect_quiet():
+        with prefect_quiet(api):
             result = replay_flow(topic=topic, date=date.date(), from_stage=from_stage, model=model)
     except (ReplayError, RunInProgressError) as exc:
         raise fail(str(exc)) from None

@@ -251,21 +251,21 @@ def test_keep_open_reuses_one_connection_and_merge_row_upserts(db_path):
     ],
 )
 def test_a_temporary_api_that_does_not_start_is_one_clear_line(args, tmp_path, monkeypatch):
-    from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    def cannot_start(self, timeout=None):  # type: ignore[no-untyped-def]
-        raise RuntimeError("Timed out while attempting to connect.\nstdout: pages of output")
+    from parallax import prefect_api
 
-    monkeypatch.setattr(SubprocessASGIServer, "start", cannot_start)
+    monkeypatch.setattr(prefect_api, "APP", "parallax_no_such_module:create_app")
+    monkeypatch.setattr(prefect_api.TemporaryAPI, "_running", None)
     monkeypatch.setenv("PARALLAX_DB", str(tmp_path / "p.duckdb"))
     # A one-shot run with no server configured (another test in this process may have one).
     with temporary_settings(restore_defaults={PREFECT_API_URL}):
         result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert errors == [
-        "error: Prefect's temporary API did not start (Timed out while attempting to "
-        "connect.); retry, or set PREFECT_API_URL to a running Prefect server"
-    ]
-    assert "Traceback" not in result.output and "pages of output" not in result.output
+    assert len(errors) == 1, result.output
+    assert errors[0].startswith(
+        "error: Prefect's temporary API did not start (the server exited with code 3: "
+    ) and errors[0].endswith("); retry, or set PREFECT_API_URL to a running Prefect server")
+    assert "parallax_no_such_module" in errors[0]
+    assert "Traceback" not in result.output

@@ -1,0 +1,132 @@
+"""Prefect's temporary API for one CLI run, launched as the command starts.
+
+With no API configured, Prefect starts a temporary server (uvicorn in a subprocess) when a
+flow first needs it, then waits until it answers: about 4 s of the server's own imports, after
+1.6 s spent importing the server module into this process only to launch it. Launched here as
+soon as a command starts, the server's start overlaps the command's own (its imports, the
+backfill's fork server), and this process never imports the server. The command and
+environment are Prefect's own (``SubprocessASGIServer._run_uvicorn_command``).
+
+The server is started deaf to Ctrl-C: a terminal's Ctrl-C reaches every process of the
+foreground group, the server included; it exited at once, and the run, finishing its last days
+and releasing its concurrency slots, then retried the dead API for minutes. A blocked signal
+stays blocked across exec, so the server never sees SIGINT; it is stopped (SIGTERM) at exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+APP = "prefect.server.api.server:create_app"
+_STARTUP_FAILED = 3  # uvicorn's exit code when its port was taken after we chose it (or worse)
+_RELAUNCHES = 2
+
+
+class TemporaryAPIError(RuntimeError):
+    """The temporary API did not start."""
+
+
+class TemporaryAPI:
+    """A Prefect server process for this run; `url()` waits until it answers."""
+
+    _running: TemporaryAPI | None = None  # one per process, like Prefect's own
+
+    @classmethod
+    def shared(cls, startup_timeout_s: float) -> TemporaryAPI:
+        """The process's server, launched now unless it is already running."""
+        api = cls._running
+        if api is None or api.process is None or api.process.poll() is not None:
+            api = cls._running = cls(startup_timeout_s)
+        return api
+
+    def __init__(self, startup_timeout_s: float) -> None:
+        self.startup_timeout_s = startup_timeout_s
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (the server's output, kept for the error line)
+        self._url: str | None = None
+        atexit.register(self.stop)
+        self._launch()
+
+    def _launch(self) -> None:
+        self.port = _free_port()
+        spec = importlib.util.find_spec("prefect")
+        assert spec is not None and spec.origin is not None
+        command = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parents[1]),
+                   "--factory", APP, "--host", "127.0.0.1", "--port", str(self.port),
+                   "--log-level", "error", "--lifespan", "on"]  # fmt: skip
+        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+               "PREFECT__SERVER_FINAL": "1"}  # fmt: skip
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self.process = subprocess.Popen(
+                command, env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log
+            )
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def url(self) -> str:
+        """The API's URL, once it answers; TemporaryAPIError if it does not."""
+        if self._url is not None:
+            return self._url
+        deadline = time.monotonic() + self.startup_timeout_s
+        relaunches = 0
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            code = self.process.poll()
+            if code == _STARTUP_FAILED and relaunches < _RELAUNCHES:  # maybe the port: again
+                relaunches += 1
+                self._launch()
+                continue
+            if code is not None:
+                raise TemporaryAPIError(f"the server exited with code {code}: {self._last_line()}")
+            if _healthy(f"http://127.0.0.1:{self.port}/api/health"):
+                self._url = f"http://127.0.0.1:{self.port}/api"
+                return self._url
+            time.sleep(0.05)
+        self.stop()
+        raise TemporaryAPIError(f"no answer within {self.startup_timeout_s:.0f} s")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def _last_line(self) -> str:
+        self._log.seek(0)
+        lines = [ln for ln in self._log.read().decode(errors="replace").splitlines() if ln.strip()]
+        return lines[-1].strip()[:300] if lines else "no output"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1 is local
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with _NO_PROXY.open(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
