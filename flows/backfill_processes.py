@@ -19,6 +19,7 @@ the shards. A worker whose parent dies exits; its shard stays until the next run
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import queue
@@ -202,6 +203,9 @@ def _worker(
     flow_run_id: str | None,
     api_url: str | None,
 ) -> None:
+    # The heap forked from the server (the preloaded pipeline) is never garbage: frozen, the
+    # collector stops walking it (and touching its pages, which are shared until written).
+    gc.freeze()
     _exit_with_parent()
     _interrupt_once()
     try:
