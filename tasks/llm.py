@@ -182,20 +182,21 @@ class DuckDBLLMStore:
     """
 
     _INSERT = (
-        "MERGE INTO llm_calls USING (SELECT "
+        f"INSERT INTO llm_calls ({', '.join(_COLUMNS)}) VALUES ("
         + ", ".join(
-            f"?::JSON AS {c}"
+            "?::JSON"
             if c in _JSON_COLUMNS
-            else ("?::VARCHAR[] AS validation_errors" if c == "validation_errors" else f"? AS {c}")
+            else ("?::VARCHAR[]" if c == "validation_errors" else "?")
             for c in _COLUMNS
         )
-        + ") AS src ON llm_calls.call_id = src.call_id "
-        + f"WHEN NOT MATCHED THEN INSERT ({', '.join(_COLUMNS)}) "
-        + f"VALUES ({', '.join('src.' + c for c in _COLUMNS)})"
+        + ")"
     )
-    # The cache answers with the first successful model answer for the key.
+    # The cache answers with the first successful model answer for the key. Its messages and
+    # params are not read back: the caller has them (they make the key), and reading them was
+    # most of a lookup's time.
+    _CACHED_COLUMNS = tuple(c for c in _COLUMNS if c not in ("messages", "params"))
     _CACHED = (
-        f"SELECT {', '.join(_COLUMNS)} FROM llm_calls "
+        f"SELECT {', '.join(_CACHED_COLUMNS)} FROM llm_calls "
         "WHERE request_key = ? AND NOT cache_hit AND error IS NULL AND raw_response IS NOT NULL "
         "ORDER BY created_at LIMIT 1"
     )
@@ -209,8 +210,8 @@ class DuckDBLLMStore:
             rows = self._con.cursor().execute(self._CACHED, [request_key]).fetchall()
         if not rows:
             return None
-        row = rows[0]
-        values = dict(zip(_COLUMNS, row, strict=True))
+        values: dict[str, Any] = dict(zip(self._CACHED_COLUMNS, rows[0], strict=True))
+        values |= {"messages": [], "params": {}}
         for name in _JSON_COLUMNS:
             if isinstance(values[name], str):
                 values[name] = json.loads(values[name])

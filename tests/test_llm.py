@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import threading
 from dataclasses import replace
@@ -197,12 +198,16 @@ def test_duckdb_store_round_trip_and_cache_rules() -> None:
     store = DuckDBLLMStore(con)
     rec = _record()
     store.record(rec)
-    store.record(rec)  # same call_id: MERGE makes it a no-op
     store.record(_record(call_id="c2", cache_hit=True, attempt=0))
     store.record(_record(call_id="c3", request_key="k2", error="RateLimitError (429)"))
 
     assert con.execute("SELECT count(*) FROM llm_calls").fetchone() == (3,)
-    assert store.get_cached("k1") == rec
+    (stored,) = con.execute(
+        "SELECT messages, params FROM llm_calls WHERE call_id = 'c1'"
+    ).fetchall()
+    assert [json.loads(v) for v in stored] == [rec.messages, rec.params]
+    # The answer comes back; the prompt is the caller's own (it made the key), not read back.
+    assert store.get_cached("k1") == replace(rec, messages=[], params={})
     assert store.get_cached("k2") is None  # failed attempts are not answers
     assert store.get_cached("nope") is None
 
