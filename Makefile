@@ -32,10 +32,10 @@ lint: install
 	$(BIN)/mypy
 
 site: install  ## build the Hugo site into site/public (fails on any Hugo warning)
-	$(BIN)/python -m parallax.hugo build site site/public --strict $(if $(BASE_URL),--base-url $(BASE_URL))
+	$(BIN)/python -m parallax.cli.hugo build site site/public --strict $(if $(BASE_URL),--base-url $(BASE_URL))
 
 serve: install  ## serve the site on http://127.0.0.1:1313 with live reload
-	$(BIN)/python -m parallax.hugo serve site --port 1313 --bind 127.0.0.1
+	$(BIN)/python -m parallax.cli.hugo serve site --port 1313 --bind 127.0.0.1
 
 run: install  ## today's live run of every active topic
 	$(BIN)/parallax run

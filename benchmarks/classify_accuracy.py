@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from parallax.outlets import NO_COUNTRY_KINDS, OutletRegistry, load_registry
 from parallax.topics import load_topics
 from tasks.classify import classify_articles, classify_table
-from tasks.outlets import NO_COUNTRY_KINDS, OutletRegistry, load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELLED = ROOT / "tests" / "data" / "outlets_labelled.csv"

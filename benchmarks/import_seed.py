@@ -22,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tasks.import_seed import SeedDigest, parse_seed_dir
+from parallax.cli.seed import SeedDigest, parse_seed_dir
 
 DEFAULT_CORPUS = Path(
     os.environ.get(

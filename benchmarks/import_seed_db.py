@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from typer.testing import CliRunner
 
-from parallax.cli import app
-from tasks import storage
+from parallax import storage
+from parallax.cli.app import app
 
 DEFAULT_CORPUS = Path(
     os.environ.get(

@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.models import DigestArticle, DigestInput
-from tasks.summarize_llm import build_messages
+from parallax.records import DigestArticle, DigestInput
+from tasks.summarize.llm import build_messages
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 DEFAULT_MODEL = "openai/gpt-4o-mini"  # the old system's model

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import duckdb
 
-from tasks import storage
+from parallax import storage
 
 TARGET_S = 1.0
 TOPICS = 5

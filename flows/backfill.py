@@ -20,14 +20,14 @@ from dataclasses import dataclass, field, replace
 
 from prefect import flow
 
-from flows.backfill_days import THREADS, DayOutcome, notify, run_days
-from flows.backfill_processes import run_in_processes
 from flows.daily import PipelineConfig, run_limits
+from flows.parallel.processes import run_in_processes
+from flows.parallel.threads import THREADS, DayOutcome, notify, run_days
+from parallax import limits, storage
 from parallax.settings import Settings
+from parallax.storage.ledger import completed_days, exclusive_run
 from parallax.topics import Topic, load_topics
-from tasks import limits, storage
 from tasks.publish import write_chart
-from tasks.runs import completed_days, exclusive_run
 
 log = logging.getLogger("parallax.backfill")
 

@@ -13,22 +13,22 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 
+from flows.report import create_artifacts, load_per_side, load_report
+from parallax import limits
+from parallax.llm import LLMSettings, make_llm_client
 from parallax.progress import report
 from parallax.settings import Settings
+from parallax.storage.ledger import RunRef, exclusive_run, finish_run, stage, start_run
 from parallax.topics import Feed, Topic, load_topics
-from tasks import limits
+from parallax.window import search_window
 from tasks.classify import classify_day
-from tasks.classify_llm import LLMOutletFallback
+from tasks.classify.llm import LLMOutletFallback
 from tasks.dedupe import dedupe_articles
 from tasks.fetch import FeedFetchError, FetchOutcome, build_search_url, fetch_feed
-from tasks.llm import LLMSettings, make_llm_client
 from tasks.parse import parse_feeds
 from tasks.publish import publish_day
-from tasks.report import create_artifacts, load_per_side, load_report
-from tasks.runs import RunRef, exclusive_run, finish_run, stage, start_run
 from tasks.select import select_day
 from tasks.summarize import make_summarizer, summarize_day
-from tasks.window import search_window
 
 
 class NoFeedsError(RuntimeError):
@@ -52,7 +52,7 @@ class PipelineConfig:
     llm: LLMSettings | None = None  # None: the extractive summarizer
     llm_api_key_secret: str | None = None  # Prefect Secret block name, loaded at run time
     classify_with_llm: bool = False  # the LLM fallback for unknown outlets (needs llm)
-    # Model answers shared between a backfill's worker processes (tasks.llm.SharingLLMStore).
+    # Model answers shared between a backfill's worker processes (parallax.llm.SharingLLMStore).
     shared_answers: Any = field(default=None, compare=False, repr=False)
 
     @classmethod

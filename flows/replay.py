@@ -17,12 +17,12 @@ from dataclasses import dataclass, replace
 from prefect import flow
 
 from flows.daily import STAGES, PipelineConfig, RunPlan, run_topic
+from flows.report import page_diff
+from parallax import limits
+from parallax.llm import LLMSettings
 from parallax.settings import Settings
+from parallax.storage.ledger import exclusive_run, find_published_run
 from parallax.topics import load_topics
-from tasks import limits
-from tasks.llm import LLMSettings
-from tasks.report import page_diff
-from tasks.runs import exclusive_run, find_published_run
 
 REPLAY_STAGES = STAGES[1:]  # fetch is never replayed: its stored responses are the input
 EXTRACTIVE = "extractive"  # --model value selecting the extractive summarizer

@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tasks.llm import LLMSettings
+from parallax.llm import LLMSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

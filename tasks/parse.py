@@ -14,10 +14,10 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks import storage
-from tasks.feeddoc import FeedItem, read_items
-from tasks.models import ARTICLE_COLUMNS
-from tasks.runs import RunRef, save_day, stage
+from parallax import storage
+from parallax.feeddoc import FeedItem, read_items
+from parallax.records import ARTICLE_COLUMNS
+from parallax.storage.ledger import RunRef, save_day, stage
 
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -10,12 +10,12 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from parallax import storage
+from parallax.records import INTERNATIONAL
+from parallax.storage.ledger import RunRef, save_day, stage
 from parallax.topics import Topic
-from tasks import storage
+from parallax.window import within_window
 from tasks.dedupe import published_keys, recently_published
-from tasks.models import INTERNATIONAL
-from tasks.runs import RunRef, save_day, stage
-from tasks.window import within_window
 
 SELECTION_COLUMNS = ("article_id", "side", "number", "rank_in_side")
 SHORTFALL_COLUMNS = ("side", "quota", "available", "selected", "shortfall")

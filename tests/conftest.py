@@ -33,7 +33,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def con(db_path: Path) -> Iterator:
-    from tasks import storage
+    from parallax import storage
 
     with storage.connect(db_path) as connection:
         storage.migrate(connection)

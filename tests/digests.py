@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from tasks.models import DigestArticle, DigestInput
+from parallax.records import DigestArticle, DigestInput
 
 WHEN = dt.datetime(2026, 2, 7, 8, 0, tzinfo=dt.UTC)
 

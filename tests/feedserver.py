@@ -9,7 +9,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from parallax.demo import strip_date_operators
+from parallax.cli.demo import strip_date_operators
 
 
 @dataclass

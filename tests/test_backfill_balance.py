@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from flows import backfill_processes
-from flows.backfill_processes import _Balancer, _renice
+from flows.parallel import processes as backfill_processes
+from flows.parallel.processes import _Balancer, _renice
 
 
 class FakeWorker:

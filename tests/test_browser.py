@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from parallax.hugo import build_site
+from parallax.cli.hugo import build_site
 from tests.sitebuild import make_site
 
 pytestmark = pytest.mark.slow

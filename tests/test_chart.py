@@ -1,4 +1,4 @@
-"""tasks.chart.render_topic_chart: stacked bars per day, by country, coloured by side."""
+"""tasks.publish.chart.render_topic_chart: stacked bars per day, by country, coloured by side."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 
-from tasks.chart import INTERNATIONAL_COLOR, SIDE_COLORS, render_topic_chart
+from tasks.publish.chart import INTERNATIONAL_COLOR, SIDE_COLORS, render_topic_chart
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 END = dt.date(2026, 2, 7)

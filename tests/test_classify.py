@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 
 from benchmarks.classify_accuracy import load_labelled, score
+from parallax.outlets import load_registry
+from parallax.records import CLASSIFICATION_COLUMNS, OutletClassification
 from parallax.topics import load_topics
 from tasks.classify import (
     CONFIDENCE_CCTLD,
@@ -19,8 +21,6 @@ from tasks.classify import (
     classify_table,
     publisher_from_title,
 )
-from tasks.models import CLASSIFICATION_COLUMNS, OutletClassification
-from tasks.outlets import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"

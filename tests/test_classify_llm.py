@@ -7,12 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from parallax.llm import LLMClient, LLMSettings, MemoryLLMStore, make_llm_client
+from parallax.outlets import load_registry
 from parallax.settings import Settings
 from parallax.topics import load_topics
 from tasks.classify import classify_articles, classify_outlet
-from tasks.classify_llm import LLMOutletFallback, parse_answer
-from tasks.llm import LLMClient, LLMSettings, MemoryLLMStore, make_llm_client
-from tasks.outlets import load_registry
+from tasks.classify.llm import LLMOutletFallback, parse_answer
 from tests.llm_stub import SENTINEL_KEY, STUB_MODEL, LLMStub, StubReply
 
 pytest_plugins = ["tests.conftest_llm"]

@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from parallax.cli import app
-from tasks import storage
+from parallax import storage
+from parallax.cli.app import app
 
 runner = CliRunner()
 SEED_PAGES = Path(__file__).parent / "data" / "seed_pages"

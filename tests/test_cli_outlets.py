@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 from typer.testing import CliRunner
 
-from parallax.cli import app
-from tasks import storage
+from parallax import storage
+from parallax.cli.app import app
 
 runner = CliRunner()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from parallax.records import DUPLICATE_COLUMNS
 from tasks.dedupe import (
     DedupeSettings,
     also_carried_by,
@@ -25,7 +26,6 @@ from tasks.dedupe import (
     story_coverage,
     titles_match,
 )
-from tasks.models import DUPLICATE_COLUMNS
 
 PAIRS = Path(__file__).parent / "data" / "dedupe_pairs.csv"
 T0 = pd.Timestamp("2026-03-02 08:00", tz="UTC")

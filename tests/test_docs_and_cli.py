@@ -8,7 +8,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from parallax.cli import app
+from parallax.cli.app import app
 from parallax.settings import Settings
 from tests.conftest import REPO
 
@@ -76,7 +76,7 @@ def test_bad_date_is_rejected():
 
 
 def test_python_dash_m_parallax_cli_runs() -> None:
-    """benchmarks/backfill.py starts the CLI as `python -m parallax.cli`; registering the
+    """benchmarks/backfill.py starts the CLI as `python -m parallax.cli.app`; registering the
     analyst commands from the __main__ copy used to fail with a circular import."""
     import os
     import subprocess

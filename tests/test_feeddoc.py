@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tasks.feeddoc import _fast_item, fast_items, feedparser_items, read_items
+from parallax.feeddoc import _fast_item, fast_items, feedparser_items, read_items
 from tasks.fetch import FetchResponse, assess_feed
 from tasks.parse import item_rows
 

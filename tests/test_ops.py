@@ -12,14 +12,21 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.backfill import DayOutcome, days_between, plan_days
-from parallax.cli import app
+from flows.report import page_diff
+from parallax import storage
+from parallax.cli.app import app
 from parallax.settings import Settings
+from parallax.storage.ledger import (
+    RunRef,
+    abandon_unfinished,
+    completed_days,
+    finish_run,
+    stage,
+    start_run,
+)
 from parallax.topics import Feed, load_topics
-from tasks import storage
 from tasks.fetch import FeedFetchError, FetchResponse, fetch_feed, next_retry_delay
 from tasks.parse import parse_feeds
-from tasks.report import page_diff
-from tasks.runs import RunRef, abandon_unfinished, completed_days, finish_run, stage, start_run
 from tests.conftest import DATA
 
 FEED_XML = (DATA / "feeds" / "gnews_sample.xml").read_bytes()
@@ -253,7 +260,7 @@ def test_keep_open_reuses_one_connection_and_merge_row_upserts(db_path):
 def test_a_temporary_api_that_does_not_start_is_one_clear_line(args, tmp_path, monkeypatch):
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from parallax import prefect_api
+    from parallax.cli import runtime as prefect_api
 
     monkeypatch.setattr(prefect_api, "APP", "parallax_no_such_module:create_app")
     monkeypatch.setattr(prefect_api.TemporaryAPI, "_running", None)

@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from tasks import outlets as outlets_mod
-from tasks.outlets import (
+from parallax import outlets as outlets_mod
+from parallax.outlets import (
     DEFAULT_REGISTRY_PATH,
     RegistryError,
     load_registry,

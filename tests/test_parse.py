@@ -2,7 +2,7 @@ import datetime as dt
 
 import pandas as pd
 
-from tasks.models import ARTICLE_COLUMNS
+from parallax.records import ARTICLE_COLUMNS
 from tasks.parse import clean_text, parse_feed, publisher_domain, split_title
 from tests.conftest import DATA
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tasks.models import Bullet, DigestSummary
+from parallax.records import Bullet, DigestSummary
 from tasks.publish import (
     PageCounts,
     md_text,
@@ -130,7 +130,7 @@ def test_atomic_write_skips_identical_content(tmp_path: Path):
 def test_shares_carried_by_and_blindspots():
     from dataclasses import replace
 
-    from tasks.models import Story
+    from parallax.records import Story
 
     first = replace(SAMPLE.articles[0], also_carried_by=("Yahoo News", "MSN"))
     d = replace(

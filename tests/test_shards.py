@@ -8,9 +8,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from tasks import shards, storage
-from tasks.llm import DuckDBLLMStore, LLMCallRecord
-from tasks.runs import RunRef, exclusive_run, finish_run, stage, start_run
+from parallax import storage
+from parallax.llm import DuckDBLLMStore, LLMCallRecord
+from parallax.storage import shards
+from parallax.storage.ledger import RunRef, exclusive_run, finish_run, stage, start_run
 
 DAY = dt.date(2026, 2, 7)
 BEFORE = DAY - dt.timedelta(days=1)

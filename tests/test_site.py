@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from parallax.hugo import build_site, warning_lines
+from parallax.cli.hugo import build_site, warning_lines
 from tests.sitebuild import BASE_URL, Page, make_site
 
 REPO_DATA = Path(__file__).parent / "data"

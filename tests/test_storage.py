@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tasks import storage
+from parallax import storage
 
 DAY = dt.date(2026, 2, 7)
 
@@ -114,7 +114,7 @@ def test_file_held_by_another_process_is_a_clear_error(tmp_path: Path, monkeypat
 
 
 def test_one_run_at_a_time_and_dead_runs_are_abandoned(db_path: Path):
-    from tasks.runs import RunInProgressError, RunRef, exclusive_run, start_run
+    from parallax.storage.ledger import RunInProgressError, RunRef, exclusive_run, start_run
 
     start_run(db_path, RunRef.new("t", DAY), "extractive")  # a run whose process then died
     with exclusive_run(db_path):

@@ -1,4 +1,4 @@
-from tasks.models import Bullet, DigestInput, DigestSummary
+from parallax.records import Bullet, DigestInput, DigestSummary
 from tasks.summarize import (
     ExtractiveSummarizer,
     key_terms,
@@ -57,7 +57,7 @@ def test_key_terms_ignore_stopwords_and_case():
 def test_extractive_names_one_sided_stories_as_differences():
     from dataclasses import replace
 
-    from tasks.models import Story
+    from parallax.records import Story
 
     d = replace(
         SAMPLE,

@@ -11,9 +11,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from tasks.llm import DuckDBLLMStore, LLMClient, LLMSettings
-from tasks.models import Bullet, DigestArticle, DigestInput, DigestSummary
-from tasks.summarize_llm import (
+from parallax.llm import DuckDBLLMStore, LLMClient, LLMSettings
+from parallax.records import Bullet, DigestArticle, DigestInput, DigestSummary
+from tasks.summarize.llm import (
     LLMSummarizer,
     build_messages,
     looks_english,

@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tasks import storage
+from parallax import storage
 
 D = dt.date(2026, 2, 7)
 D1 = D + dt.timedelta(days=1)

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-from tasks import limits
-from tasks.retry import retry_after_seconds
+from parallax import limits
+from parallax.retry import retry_after_seconds
 
 if TYPE_CHECKING:
     import duckdb
@@ -266,13 +266,13 @@ class DuckDBFileLLMStore:
         self.db = db
 
     def get_cached(self, request_key: str) -> LLMCallRecord | None:
-        from tasks import storage
+        from parallax import storage
 
         with storage.connect(self.db) as con:
             return DuckDBLLMStore(con).get_cached(request_key)
 
     def record(self, call: LLMCallRecord) -> None:
-        from tasks import storage
+        from parallax import storage
 
         with storage.connect(self.db) as con:
             DuckDBLLMStore(con).record(call)

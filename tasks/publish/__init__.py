@@ -24,12 +24,12 @@ import yaml
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from parallax import storage
+from parallax.records import INTERNATIONAL, Bullet, DigestArticle, DigestInput, DigestSummary
+from parallax.storage.ledger import RunRef, stage
 from parallax.topics import Topic
-from tasks import storage
-from tasks.chart import CHART_DAYS, render_topic_chart
 from tasks.dedupe import format_carried_by
-from tasks.models import INTERNATIONAL, Bullet, DigestArticle, DigestInput, DigestSummary
-from tasks.runs import RunRef, stage
+from tasks.publish.chart import CHART_DAYS, render_topic_chart
 from tasks.summarize import SummarizedDay, digest_input, digest_rows, summary_from_row
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")

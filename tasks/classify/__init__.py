@@ -29,10 +29,8 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from parallax.topics import Topic
-from tasks import storage
-from tasks.models import CLASSIFICATION_COLUMNS, INTERNATIONAL, UNKNOWN, OutletClassification
-from tasks.outlets import (
+from parallax import storage
+from parallax.outlets import (
     ISO_COUNTRIES,
     NO_COUNTRY_KINDS,
     Outlet,
@@ -43,7 +41,9 @@ from tasks.outlets import (
     normalize_name,
     split_host,
 )
-from tasks.runs import RunRef, stage
+from parallax.records import CLASSIFICATION_COLUMNS, INTERNATIONAL, UNKNOWN, OutletClassification
+from parallax.storage.ledger import RunRef, stage
+from parallax.topics import Topic
 
 # Confidence per method: how often the evidence alone names the right country.
 # domain: a registrable domain is controlled by one publisher; residual risk is a stale row.

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from tasks import storage
+from parallax import storage
 
 log = logging.getLogger("parallax.shards")
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from parallax.cli_common import fail, load_settings
+from parallax.cli.common import fail, load_settings
 
 outlets_app: typer.Typer = typer.Typer(
     help="Inspect the outlet registry and what it does not cover yet.", no_args_is_help=True
@@ -29,8 +29,8 @@ def classify(
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write")],
 ) -> None:
     """Classify outlets from a CSV: adds country, kind, method, confidence, evidence (offline)."""
+    from parallax.outlets import RegistryError, load_registry
     from tasks.classify import classify_table
-    from tasks.outlets import RegistryError, load_registry
 
     settings = load_settings()
     try:
@@ -66,8 +66,8 @@ def unknown(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1)] = 30,
 ) -> None:
     """The most frequent outlets with no known country: what to add to config/outlets.csv."""
-    from parallax.cli_analyst import BusyDatabase, open_read_only
-    from tasks import storage
+    from parallax import storage
+    from parallax.cli.analyst import BusyDatabase, open_read_only
 
     settings = load_settings()
     try:

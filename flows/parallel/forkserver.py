@@ -15,7 +15,7 @@ from multiprocessing.context import ForkServerContext
 def context(with_model: bool) -> ForkServerContext:
     ctx = multiprocessing.get_context("forkserver")
     # Has no effect once the server runs (it keeps what it preloaded).
-    ctx.set_forkserver_preload(["flows.backfill_days", *(["litellm"] if with_model else [])])
+    ctx.set_forkserver_preload(["flows.parallel.threads", *(["litellm"] if with_model else [])])
     return ctx
 
 

@@ -37,13 +37,13 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from rapidfuzz import fuzz, process
 
+from parallax import storage
+from parallax.links import article_url
+from parallax.outlets import OutletRegistry, load_registry
+from parallax.records import DUPLICATE_COLUMNS, INTERNATIONAL, UNKNOWN
+from parallax.storage.ledger import RunRef, save_day, stage
 from parallax.topics import Topic
-from tasks import storage
-from tasks.links import article_url
-from tasks.models import DUPLICATE_COLUMNS, INTERNATIONAL, UNKNOWN
-from tasks.outlets import OutletRegistry, load_registry
-from tasks.runs import RunRef, save_day, stage
-from tasks.window import within_window
+from parallax.window import within_window
 
 
 @dataclass(frozen=True)

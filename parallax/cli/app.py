@@ -22,9 +22,11 @@ configure_quiet_env()  # before Prefect is imported anywhere
 # skipped.
 atexit.register(gc.freeze)
 
-from parallax import cli_analyst, cli_outlets, progress  # noqa: E402
-from parallax.cli_common import fail, load_settings  # noqa: E402
-from parallax.prefect_api import TemporaryAPI, TemporaryAPIError  # noqa: E402
+from parallax import progress  # noqa: E402
+from parallax.cli import analyst as cli_analyst  # noqa: E402
+from parallax.cli import outlets as cli_outlets  # noqa: E402
+from parallax.cli.common import fail, load_settings  # noqa: E402
+from parallax.cli.runtime import TemporaryAPI, TemporaryAPIError  # noqa: E402
 from parallax.topics import ConfigError, load_topics  # noqa: E402
 
 app = typer.Typer(
@@ -48,7 +50,7 @@ DateOpt = Annotated[
 
 def prepare_database(db: Path) -> None:
     """Create or upgrade the schema before anything runs, so a problem is one clear line."""
-    from tasks import storage
+    from parallax import storage
 
     try:
         with storage.connect(db) as con:
@@ -70,7 +72,7 @@ def run_pipeline(topics: list[str] | None, day: dt.date) -> int:
     typer.echo(f"parallax: {day} · topics {', '.join(selected)} · db {settings.db}", err=True)
 
     from flows.daily import TopicsFailedError, daily_digest
-    from tasks.runs import RunInProgressError
+    from parallax.storage.ledger import RunInProgressError
 
     try:
         with prefect_quiet(api):
@@ -116,7 +118,7 @@ def demo(
     db: Annotated[Path, typer.Option(help="database for the demo")] = Path("data/demo.duckdb"),
 ) -> None:
     """Run the whole pipeline offline on the bundled sample feeds (no network, no API key)."""
-    from parallax.demo import SAMPLE_DATE, SampleFeedServer
+    from parallax.cli.demo import SAMPLE_DATE, SampleFeedServer
 
     settings = load_settings()
     with SampleFeedServer(settings.topics_file) as server:
@@ -148,7 +150,7 @@ def topics() -> None:
 @app.command()
 def migrate() -> None:
     """Create or upgrade the DuckDB schema (runs also do this on their own)."""
-    from tasks import storage
+    from parallax import storage
 
     settings = load_settings()
     with storage.connect(settings.db) as con:
@@ -226,7 +228,7 @@ def backfill(
         raise fail(str(exc)) from None
     total = ((last - first).days + 1) * len(selected)
     if len(selected) > 1 and settings.backfill_processes != 1:
-        from flows import forkserver
+        from flows.parallel import forkserver
 
         forkserver.warm_up(with_model=settings.llm_model is not None)
     api = launch_temporary_api()
@@ -237,8 +239,8 @@ def backfill(
     )
 
     from flows.backfill import backfill as backfill_flow
-    from flows.backfill_days import DayOutcome, observe
-    from tasks.runs import RunInProgressError
+    from flows.parallel.threads import DayOutcome, observe
+    from parallax.storage.ledger import RunInProgressError
 
     columns = (
         TextColumn("{task.description}"),
@@ -331,7 +333,7 @@ def replay(
     api = launch_temporary_api()
     from flows.replay import ReplayError
     from flows.replay import replay as replay_flow
-    from tasks.runs import RunInProgressError
+    from parallax.storage.ledger import RunInProgressError
 
     try:
         with prefect_quiet(api):
@@ -359,8 +361,8 @@ def runs(
     limit: Annotated[int, typer.Option(min=1, help="how many, newest first")] = 20,
 ) -> None:
     """List the run ledger (runs and the stage that failed), newest first."""
-    from tasks import runs as ledger
-    from tasks import storage
+    from parallax import storage
+    from parallax.storage import ledger
 
     settings = load_settings()
     if not settings.db.exists():
@@ -400,5 +402,5 @@ app.command()(cli_outlets.classify)
 app.add_typer(cli_outlets.outlets_app, name="outlets")
 
 
-if __name__ == "__main__":  # python -m parallax.cli (the benchmarks run it this way)
+if __name__ == "__main__":
     app()

@@ -19,11 +19,11 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from parallax import storage
+from parallax.llm import LLMClient
+from parallax.records import Bullet, DigestArticle, DigestInput, DigestSummary, Story, Summarizer
+from parallax.storage.ledger import RunRef, stage
 from parallax.topics import Topic
-from tasks import storage
-from tasks.llm import LLMClient
-from tasks.models import Bullet, DigestArticle, DigestInput, DigestSummary, Story, Summarizer
-from tasks.runs import RunRef, stage
 
 _POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
@@ -146,7 +146,7 @@ def make_summarizer(client: LLMClient | None) -> Summarizer:
     falls back to the extractive one (and says why) when the model's answer fails validation."""
     if client is None:
         return ExtractiveSummarizer()
-    from tasks.summarize_llm import LLMSummarizer
+    from tasks.summarize.llm import LLMSummarizer
 
     return LLMSummarizer(client, fallback=ExtractiveSummarizer())
 

@@ -8,7 +8,7 @@ workers end. Topics split cleanly: a topic-day reads its own topic's earlier day
 What the workers share, through this process:
 - the Prefect limits this flow holds (`limits.hold`), as semaphores every worker enforces,
   so all processes together stay within the run's share of feed requests and model calls;
-- good model answers (`tasks.llm.SharingLLMStore`), so two groups never ask about the same
+- good model answers (`parallax.llm.SharingLLMStore`), so two groups never ask about the same
   unknown outlet twice;
 - their finished topic-days, sent here for the progress bar and the final table.
 
@@ -36,11 +36,12 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from flows import forkserver
-from flows.backfill_days import DayOutcome, notify, run_days
 from flows.daily import PipelineConfig
+from flows.parallel import forkserver
+from flows.parallel.threads import DayOutcome, notify, run_days
+from parallax import limits, storage
+from parallax.storage import shards
 from parallax.topics import Topic
-from tasks import limits, shards, storage
 
 # Days in flight per worker process: enough to keep its share of feed and model slots busy
 # while its other days use the CPU. More only add GIL contention (60 days x 5 topics: 8 threads

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tasks import shards, storage
+from parallax import storage
+from parallax.storage import shards
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -27,11 +27,11 @@ import requests
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from parallax import limits, storage
+from parallax.feeddoc import fast_items, parse_document
+from parallax.retry import retry_after_seconds
+from parallax.storage.ledger import RunRef
 from parallax.topics import Feed
-from tasks import limits, storage
-from tasks.feeddoc import fast_items, parse_document
-from tasks.retry import retry_after_seconds
-from tasks.runs import RunRef
 
 # Headers kept with each raw response: enough to replay, audit and make conditional requests.
 KEPT_HEADERS = (

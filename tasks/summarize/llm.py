@@ -1,6 +1,6 @@
 """LLM summaries with per-bullet citations, validated before anything is published.
 
-`LLMSummarizer` asks the model (through `tasks.llm.LLMClient`) for a JSON object with overall
+`LLMSummarizer` asks the model (through `parallax.llm.LLMClient`) for a JSON object with overall
 highlights, bullets per side, "where they differ" and the ids of off-topic articles; every
 bullet carries the ids (``DigestArticle.number``) of the articles that support it.
 
@@ -22,8 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from tasks.llm import LLMClient, LLMError, extract_json_object
-from tasks.models import Bullet, DigestArticle, DigestInput, DigestSummary, Summarizer
+from parallax.llm import LLMClient, LLMError, extract_json_object
+from parallax.records import Bullet, DigestArticle, DigestInput, DigestSummary, Summarizer
 
 # Counts asked for and enforced (inclusive ranges).
 HIGHLIGHTS = (3, 5)

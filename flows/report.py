@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks import storage
-from tasks.runs import RunRef
+from parallax import storage
+from parallax.storage.ledger import RunRef
 
 
 @dataclass(frozen=True)

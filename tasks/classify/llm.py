@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tasks.llm import LLMClient, LLMError, extract_json_object
-from tasks.models import OutletClassification
+from parallax.llm import LLMClient, LLMError, extract_json_object
+from parallax.records import OutletClassification
 
 MIN_CONFIDENCE = 0.7  # below this the model is guessing; "unknown" is the honest answer
 KINDS = ("outlet", "aggregator", "platform", "unknown")

@@ -4,8 +4,8 @@ The package's ``hugo`` console script prints a banner line before Hugo's own out
 the binary under ``site-packages/hugo/binaries/`` directly. Used by ``make site`` / ``make serve``
 and by the site tests::
 
-    python -m parallax.hugo build site site/public      # exits non-zero with Hugo's output
-    python -m parallax.hugo serve site --port 1313
+    python -m parallax.cli.hugo build site site/public      # exits non-zero with Hugo's output
+    python -m parallax.cli.hugo serve site --port 1313
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def serve_site(site_dir: Path | str, *, port: int = 1313, bind: str = "127.0.0.1
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m parallax.hugo", description=__doc__.split("\n")[0]
+        prog="python -m parallax.cli.hugo", description=__doc__.split("\n")[0]
     )
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser(

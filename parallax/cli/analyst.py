@@ -27,7 +27,7 @@ from typing import Annotated, Any
 import duckdb
 import typer
 
-from parallax.cli_common import fail, load_settings
+from parallax.cli.common import fail, load_settings
 
 WaitOpt = Annotated[
     float,
@@ -246,8 +246,8 @@ def import_seed(
     batch: Annotated[int, typer.Option(min=1, help="pages written per transaction")] = 200,
 ) -> None:
     """Import the old system's published pages into seed_digests and seed_articles."""
-    from tasks import storage
-    from tasks.import_seed import (
+    from parallax import storage
+    from parallax.cli.seed import (
         SeedDigest,
         SeedParseError,
         parse_seed_file,
