@@ -27,13 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from tasks.dedupe import (
-    connected_components,
-    find_duplicates,
-    normalize_title,
-    similar_sets,
-    titles_match,
-)
+from parallax.headlines import normalize_title
+from tasks.dedupe import connected_components, find_duplicates, similar_sets, titles_match
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "articles.csv"

@@ -1,10 +1,9 @@
-"""Parse: stored raw feed bodies -> rows of the `articles` table (tasks/feeddoc.py)."""
+"""Parse: stored raw feed bodies -> rows of the `articles` table (documents read by
+parallax/feeddoc.py)."""
 
 from __future__ import annotations
 
 import hashlib
-import html
-import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,11 +15,9 @@ from prefect.cache_policies import NO_CACHE
 
 from parallax import storage
 from parallax.feeddoc import FeedItem, read_items
+from parallax.headlines import clean_text, split_title
 from parallax.records import ARTICLE_COLUMNS
 from parallax.storage.ledger import RunRef, save_day, stage
-
-_SPACE = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class _TextExtractor(HTMLParser):
@@ -37,21 +34,6 @@ def html_to_text(fragment: str) -> str:
     extractor.feed(fragment or "")
     extractor.close()
     return clean_text(" ".join(extractor.parts))
-
-
-def clean_text(value: str | None) -> str:
-    """One line of plain text: entities decoded, control characters and runs of space removed."""
-    return _SPACE.sub(" ", _CONTROL.sub(" ", html.unescape(value or ""))).strip()
-
-
-def split_title(raw_title: str, source_name: str | None) -> str:
-    """Headline without Google News' " - Source" suffix."""
-    title = clean_text(raw_title)
-    if source_name:
-        suffix = f" - {clean_text(source_name)}"
-        if title.endswith(suffix) and len(title) > len(suffix):
-            return title[: -len(suffix)].rstrip()
-    return title
 
 
 def publisher_domain(source_url: str | None) -> str | None:

@@ -1,8 +1,13 @@
-"""Select: the articles a page shows, balanced per side, with each side's shortfall recorded."""
+"""Select: the articles a page shows, balanced per side, with each side's shortfall recorded.
+
+The earlier-pages rule lives here too: an article already on one of the previous
+``recent_days`` pages (same canonical URL or same normalized headline) is taken only when a
+side has nothing fresher."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,11 +16,12 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from parallax import storage
+from parallax.headlines import MIN_IDENTIFYING_TOKENS, normalize_title
+from parallax.links import article_url
 from parallax.records import INTERNATIONAL
 from parallax.storage.ledger import RunRef, save_day, stage
 from parallax.topics import Topic
 from parallax.window import within_window
-from tasks.dedupe import published_keys, recently_published
 
 SELECTION_COLUMNS = ("article_id", "side", "number", "rank_in_side")
 SHORTFALL_COLUMNS = ("side", "quota", "available", "selected", "shortfall")
@@ -94,6 +100,69 @@ def policy_for(topic: Topic) -> SelectionPolicy:
         topic.settings.top_up,
         topic.settings.international_max if topic.settings.show_international else 0,
     )
+
+
+def article_keys(
+    link: object,
+    title: object,
+    source_name: str | None = None,
+) -> frozenset[str]:
+    """Identity keys of one article for cross-day checks: its canonical URL and, when long
+    enough to identify a story, its normalized title."""
+    keys = set()
+    if isinstance(link, str) and link.strip():
+        keys.add("url:" + article_url(link.strip()))
+    norm = normalize_title(title if isinstance(title, str) else "", source_name)
+    if norm and len(norm.split()) >= MIN_IDENTIFYING_TOKENS:
+        keys.add("title:" + norm)
+    return frozenset(keys)
+
+
+def published_keys(
+    pages: pd.DataFrame,
+) -> frozenset[str]:
+    """All keys of the articles listed on earlier pages (columns link, title, source_name).
+    The caller passes the pages of the topic's previous ``recent_days`` days."""
+    keys: set[str] = set()
+    sources = pages["source_name"] if "source_name" in pages else [None] * len(pages)
+    for link, title, source in zip(pages["link"], pages["title"], sources, strict=True):
+        keys |= article_keys(link, title, source if isinstance(source, str) else None)
+    return frozenset(keys)
+
+
+def recently_published(
+    candidates: pd.DataFrame,
+    published: Collection[str],
+) -> pd.Series:
+    """True for candidates whose link or title was already on a page of the previous days;
+    indexed like ``candidates``."""
+    published = frozenset(published)
+    sources = (
+        candidates["source_name"]
+        if "source_name" in candidates
+        else pd.Series([None] * len(candidates), index=candidates.index)
+    )
+    flags = [
+        not published.isdisjoint(
+            article_keys(link, title, source if isinstance(source, str) else None)
+        )
+        for link, title, source in zip(
+            candidates["link"], candidates["title"], sources, strict=True
+        )
+    ]
+    return pd.Series(flags, index=candidates.index, dtype=bool, name="recently_published")
+
+
+def deprioritize_recent(
+    candidates: pd.DataFrame,
+    published: Collection[str],
+) -> pd.DataFrame:
+    """Candidates with a ``recently_published`` column, fresh ones first (each part keeps its
+    order), so a selection taking the top rows reuses an old article only when nothing else is
+    left."""
+    result = candidates.copy()
+    result["recently_published"] = recently_published(candidates, published)
+    return result.sort_values("recently_published", kind="stable")
 
 
 @task(name="select", cache_policy=NO_CACHE, task_run_name="select {run.topic}")

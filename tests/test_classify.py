@@ -9,18 +9,12 @@ import pandas as pd
 import pytest
 
 from benchmarks.classify_accuracy import load_labelled, score
+from parallax.headlines import trailing_publisher
 from parallax.outlets import load_registry
+from parallax.outlets.placement import CONFIDENCE_CCTLD, CONFIDENCE_DOMAIN, CONFIDENCE_NAME
 from parallax.records import CLASSIFICATION_COLUMNS, OutletClassification
 from parallax.topics import load_topics
-from tasks.classify import (
-    CONFIDENCE_CCTLD,
-    CONFIDENCE_DOMAIN,
-    CONFIDENCE_NAME,
-    classify_articles,
-    classify_outlet,
-    classify_table,
-    publisher_from_title,
-)
+from tasks.classify import classify_articles, classify_outlet, classify_table
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -317,8 +311,8 @@ def test_classify_articles_is_fast(registry, topics):
         (None, None),
     ],
 )
-def test_publisher_from_title(title, publisher):
-    assert publisher_from_title(title) == publisher
+def test_trailing_publisher(title, publisher):
+    assert trailing_publisher(title) == publisher
 
 
 # --- classify table (CLI) ------------------------------------------------------------------------

@@ -10,22 +10,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from parallax.headlines import normalize_title
 from parallax.records import DUPLICATE_COLUMNS
 from tasks.dedupe import (
     DedupeSettings,
     also_carried_by,
     cluster_stories,
-    deprioritize_recent,
     duplicates_and_stories,
     find_duplicates,
-    format_carried_by,
-    normalize_title,
-    published_keys,
-    recently_published,
     similar_sets,
     story_coverage,
     titles_match,
 )
+from tasks.publish.page import format_carried_by
+from tasks.select import deprioritize_recent, published_keys, recently_published
 
 PAIRS = Path(__file__).parent / "data" / "dedupe_pairs.csv"
 T0 = pd.Timestamp("2026-03-02 08:00", tz="UTC")

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from parallax import outlets as outlets_mod
+from parallax.outlets import registry as outlets_mod
 from parallax.outlets import (
     DEFAULT_REGISTRY_PATH,
     RegistryError,

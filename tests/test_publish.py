@@ -7,14 +7,8 @@ import pytest
 import yaml
 
 from parallax.records import Bullet, DigestSummary
-from tasks.publish import (
-    PageCounts,
-    md_text,
-    page_path,
-    render_page,
-    safe_url,
-    write_if_changed,
-)
+from tasks.publish import PageCounts, page_path, render_page, write_if_changed
+from tasks.publish.page import md_text, safe_url
 from tests.conftest import DATA
 from tests.digests import SAMPLE, article, digest
 

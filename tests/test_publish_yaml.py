@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import yaml
 
-from tasks.publish import dump_yaml
+from tasks.publish.page import dump_yaml
 
 TRICKY = [
     "plain headline",

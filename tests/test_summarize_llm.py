@@ -13,13 +13,8 @@ import pytest
 
 from parallax.llm import DuckDBLLMStore, LLMClient, LLMSettings
 from parallax.records import Bullet, DigestArticle, DigestInput, DigestSummary
-from tasks.summarize.llm import (
-    LLMSummarizer,
-    build_messages,
-    looks_english,
-    summary_schema,
-    validate_summary,
-)
+from tasks.summarize.answer import looks_english
+from tasks.summarize.llm import LLMSummarizer, build_messages, summary_schema, validate_summary
 from tests.llm_stub import SENTINEL_KEY, STUB_MODEL, LLMStub, StubReply
 
 pytest_plugins = ["tests.conftest_llm"]

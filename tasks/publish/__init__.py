@@ -1,222 +1,34 @@
-"""Publish: the Hugo page of a topic-day, written atomically and only when it changed.
-
-The page keeps the old system's layout (front matter keys, Overall Highlights, one section per
-side, numbered Sources with [lang-REGION] tags) so existing readers and the site carry over.
-Every string that came from a feed is escaped for Markdown, HTML and Hugo shortcodes; the front
-matter is written by a YAML library.
-"""
+"""Publish: the Hugo page of a topic-day (page.py), written atomically and only when it
+changed, the topic's section page and chart (chart.py); the page is recorded in `digests`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import html
+import json
 import os
-import re
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
 import duckdb
 import pandas as pd
-import yaml
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from parallax import storage
-from parallax.records import INTERNATIONAL, Bullet, DigestArticle, DigestInput, DigestSummary
-from parallax.storage.ledger import RunRef, stage
+from parallax.digest import (
+    SummarizedDay,
+    digest_input,
+    digest_rows,
+    page_articles,
+    summary_from_row,
+)
+from parallax.storage.ledger import RunRef, save_day, stage
 from parallax.topics import Topic
-from tasks.dedupe import format_carried_by
 from tasks.publish.chart import CHART_DAYS, render_topic_chart
-from tasks.summarize import SummarizedDay, digest_input, digest_rows, summary_from_row
+from tasks.publish.page import PageCounts, page_path, render_page, topic_index
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
-_LIST_MARKER = re.compile(r"^(\d+)([.)])")
-
-
-@dataclass(frozen=True)
-class PageCounts:
-    """Articles of the day that are on no side, for the front matter."""
-
-    international: int = 0
-    unknown: int = 0
-    total: int = 0  # recent, non-duplicate articles of the day, placed or not
-
-
-def md_text(value: str) -> str:
-    """Inline Markdown that shows ``value`` literally: no HTML, links, emphasis or shortcodes."""
-    text = html.escape(" ".join(value.split()), quote=False)
-    text = _MD_SPECIAL.sub(r"\\\1", text).replace("{", "&#123;").replace("}", "&#125;")
-    text = _LIST_MARKER.sub(r"\1\\\2", text)
-    return "\\" + text if text[:1] in ("-", "+") else text
-
-
-def safe_url(url: str) -> str | None:
-    """An http(s) URL fit for a Markdown link target, or None."""
-    try:
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError:
-        return None
-    if scheme not in ("http", "https"):
-        return None
-    return quote(url, safe=":/?&=#%+,;@$'*~._-!")
-
-
-def page_path(content_dir: Path, topic_id: str, day: dt.date) -> Path:
-    return content_dir / topic_id / f"{day.isoformat()}.md"
-
-
-# libyaml's emitter is ~10x faster than PyYAML's pure-Python one (front matter was ~4% of a
-# backfill's CPU per topic-day) and writes the same text for ordinary text, but not for
-# characters outside the Basic Multilingual Plane (emoji), NEL, line/paragraph separators or
-# other control characters. Those (rare) documents keep the Python emitter, so page bytes
-# never depend on the emitter (tests/test_publish_yaml.py).
-_C_DUMPER: type | None = getattr(yaml, "CSafeDumper", None)
-_NOT_FOR_C = re.compile("[^\u0020-\u007e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
-
-
-def _c_safe(value: object) -> bool:
-    if isinstance(value, str):
-        return not _NOT_FOR_C.search(value)
-    if isinstance(value, dict):
-        return all(_c_safe(k) and _c_safe(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return all(_c_safe(v) for v in value)
-    return value is None or isinstance(value, bool | int | float)
-
-
-def dump_yaml(data: object, width: int | None = None, dumper: type | None = None) -> str:
-    """Front matter as YAML: keys in insertion order, Unicode kept."""
-    if dumper is None:
-        dumper = _C_DUMPER if _C_DUMPER is not None and _c_safe(data) else yaml.SafeDumper
-    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=width)
-
-
-def render_page(digest: DigestInput, summary: DigestSummary, counts: PageCounts) -> str:
-    """The page for a digest whose off-topic articles the summarize stage already removed."""
-    front = _front_matter(digest, summary, counts)
-    body = [
-        _section(
-            "Overall Highlights", summary.highlights, "No articles were available for this period."
-        ),
-        "<!--more-->",
-    ]
-    for side, name in digest.sides:
-        body.append(
-            _section(
-                f"{name} Perspective ({name} Sources)",
-                summary.sides.get(side, ()),
-                f"No {name} sources available for this time period.",
-            )
-        )
-    international = digest.side_articles(INTERNATIONAL)
-    if international:
-        body.append(
-            _section(
-                "Coverage from Other Countries",
-                tuple(
-                    Bullet(
-                        f"{a.source_name} ({a.country or 'unknown country'}): {a.title}",
-                        (a.number,),
-                    )
-                    for a in international
-                ),
-                "",
-            )
-        )
-    if summary.differences:
-        body.append(_section("Where They Differ", summary.differences, ""))
-    body.append(_sources(digest.articles))
-    yaml_text = dump_yaml(front, width=1000)
-    return f"---\n{yaml_text}---\n\n" + "\n\n".join(body) + "\n"
-
-
-def _front_matter(digest: DigestInput, summary: DigestSummary, counts: PageCounts) -> dict:
-    per_side = {side: len(digest.side_articles(side)) for side, _ in digest.sides}
-    front: dict = {
-        "title": f"{digest.topic_name} News - {digest.logical_date.isoformat()}",
-        "date": f"{digest.logical_date.isoformat()}T00:00:00Z",
-        "topic": digest.topic_id,
-        "topicName": digest.topic_name,
-        "sources": list(dict.fromkeys(_one_line(a.source_name) for a in digest.articles)),
-        "articleCount": len(digest.articles),
-        "perspectives": [{"id": s, "name": n, "count": per_side[s]} for s, n in digest.sides],
-    }
-    front.update({f"{side}Sources": n for side, n in per_side.items()})
-    front.update(
-        {
-            "internationalCount": counts.international,
-            "unknownCount": counts.unknown,
-            "summarizer": summary.summarizer,
-            "articles": [_article_meta(a) for a in digest.articles],
-        }
-    )
-    if counts.total:
-        front["internationalShare"] = round(counts.international / counts.total, 3)
-        front["unknownShare"] = round(counts.unknown / counts.total, 3)
-    blindspots = _blindspots(digest)
-    if blindspots:
-        front["blindspots"] = blindspots
-    front["draft"] = False
-    return front
-
-
-def _blindspots(digest: DigestInput) -> list[dict]:
-    """Stories on the page that only one side's press covered that day."""
-    titles = {a.number: _one_line(a.title) for a in digest.articles}
-    return [
-        {"side": side, "title": titles[nums[0]], "n": list(nums)}
-        for side, nums in digest.one_sided_stories()
-    ]
-
-
-def _one_line(value: str) -> str:
-    return " ".join(value.split())
-
-
-def _article_meta(a: DigestArticle) -> dict:
-    return {
-        "n": a.number,
-        "title": _one_line(a.title),
-        "link": safe_url(a.link) or "",
-        "source": _one_line(a.source_name),
-        "side": a.side,
-        "country": a.country,
-        "ownership": a.ownership,
-        "locale": a.locale,
-        "published": a.published_at.date().isoformat() if a.published_at else None,
-        **({"alsoCarriedBy": list(a.also_carried_by)} if a.also_carried_by else {}),
-    }
-
-
-def _section(heading: str, bullets: tuple[Bullet, ...], empty: str) -> str:
-    lines = [f"- {_bullet(b)}" for b in bullets] or ([f"- {empty}"] if empty else [])
-    return f"## {heading}\n\n" + "\n".join(lines)
-
-
-def _bullet(bullet: Bullet) -> str:
-    cites = " ".join(f"[\\[{n}\\]](#source-{n})" for n in bullet.citations)
-    return f"{md_text(bullet.text)} {cites}".rstrip()
-
-
-def _sources(articles: tuple[DigestArticle, ...]) -> str:
-    lines = [f"This summary is based on {len(articles)} articles from the following sources:", ""]
-    for a in articles:
-        url = safe_url(a.link)
-        title = f"[{md_text(a.title)}]({url})" if url else md_text(a.title)
-        when = (
-            f" ({a.published_at.month}/{a.published_at.day}/{a.published_at.year})"
-            if a.published_at
-            else ""
-        )
-        carried = format_carried_by(a.also_carried_by)
-        lines.append(
-            f'{a.number}. <a id="source-{a.number}"></a>[{a.locale}] {title}'
-            f" - {md_text(a.source_name)}{when}" + (f" · {md_text(carried)}" if carried else "")
-        )
-    return "## Sources\n\n" + "\n".join(lines)
+__all__ = ["publish_day", "write_chart", "write_if_changed"]
 
 
 def write_if_changed(path: Path, content: str) -> bool:
@@ -236,17 +48,6 @@ def write_if_changed(path: Path, content: str) -> bool:
         Path(tmp).unlink(missing_ok=True)
         raise
     return True
-
-
-def topic_index(topic: Topic) -> str:
-    """The topic's Hugo section page (its title is what the site lists)."""
-    sides = " and ".join(p.name for p in topic.perspectives)
-    front = {
-        "title": topic.name,
-        "topic": topic.id,
-        "description": f"What the {sides} press report, side by side.",
-    }
-    return "---\n" + dump_yaml(front) + "---\n"
 
 
 def write_chart(con: duckdb.DuckDBPyConnection, topic: Topic, charts_dir: Path) -> bool:
@@ -273,8 +74,10 @@ def _stored_summary(con: duckdb.DuckDBPyConnection, topic: Topic, day: dt.date) 
     rows = storage.load_day(con, "summaries", topic.id, day)
     if rows.empty:
         raise ValueError(f"{topic.id} {day} has no stored summary: run the summarize stage")
-    summary = summary_from_row(rows.iloc[0].to_dict())
-    return SummarizedDay(digest_input(topic, day, digest_rows(con, topic, day)), summary, {})
+    row = rows.iloc[0].to_dict()
+    digest = digest_input(topic, day, digest_rows(con, topic, day))
+    page = page_articles(digest, json.loads(row["off_topic"] or "[]"))
+    return SummarizedDay(page, summary_from_row(row), {})
 
 
 @task(name="publish", cache_policy=NO_CACHE, task_run_name="publish {run.topic}")
@@ -321,13 +124,13 @@ def publish_day(
             "content_sha256": hashlib.sha256(page.encode()).hexdigest(),
             "content": page,
             "changed": changed,
-            "article_count": len(digest.articles) - len(summary.off_topic),
+            "article_count": len(digest.articles),
         }
-        with storage.connect(db) as con:
-            storage.replace_day(
-                con, "digests", run.topic, run.logical_date, run.run_id, pd.DataFrame([digest_row])
-            )
-            chart_changed = write_chart(con, topic, charts_dir) if charts_dir else None
+        save_day(db, run, {"digests": pd.DataFrame([digest_row])})
+        chart_changed = None
+        if charts_dir is not None:
+            with storage.connect(db) as con:
+                chart_changed = write_chart(con, topic, charts_dir)
         counts.update(
             path=str(path),
             changed=changed,

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import tldextract
 
-DEFAULT_REGISTRY_PATH = Path(__file__).resolve().parent.parent / "config" / "outlets.csv"
+DEFAULT_REGISTRY_PATH = Path(__file__).resolve().parents[2] / "config" / "outlets.csv"
 
 REGISTRY_COLUMNS = ("name", "country", "kind", "ownership", "domains", "aliases", "basis")
 KINDS = ("outlet", "wire", "aggregator", "platform")
