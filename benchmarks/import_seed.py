@@ -22,7 +22,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from parallax.cli.seed import SeedDigest, parse_seed_dir
+from parallax.cli.seed.parse import parse_seed_dir
+from parallax.cli.seed.records import SeedDigest
 
 DEFAULT_CORPUS = Path(
     os.environ.get(

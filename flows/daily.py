@@ -17,8 +17,9 @@ from flows.report import create_artifacts, load_per_side, load_report
 from parallax import limits
 from parallax.llm import LLMSettings, make_llm_client
 from parallax.progress import report
+from parallax.records import RunRef
 from parallax.settings import Settings
-from parallax.storage.ledger import RunRef, exclusive_run, finish_run, stage, start_run
+from parallax.storage.ledger import exclusive_run, finish_run, stage, start_run
 from parallax.topics import Feed, Topic, load_topics
 from parallax.window import search_window
 from tasks.classify import classify_day

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from parallax import storage
-from parallax.storage.ledger import RunRef
+from parallax.records import RunRef
 
 
 @dataclass(frozen=True)
@@ -69,13 +69,13 @@ def load_report(db: Path, run: RunRef, window: tuple[dt.date, dt.date]) -> RunRe
         )
         (duplicates,) = storage.first_row(
             con,
-            "SELECT count(*) FROM duplicates WHERE topic = ? AND logical_date = ?",
+            storage.query("day_duplicates_count"),
             [run.topic, run.logical_date],
         ) or (0,)
         usage = storage.first_row(con, storage.query("run_llm_usage"), [run.run_id])
         page = storage.first_row(
             con,
-            "SELECT content FROM digests WHERE topic = ? AND logical_date = ?",
+            storage.query("day_page"),
             [run.topic, run.logical_date],
         )
     calls, hits, prompt, completion, cost = usage or (0, 0, 0, 0, 0.0)

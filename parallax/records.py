@@ -8,9 +8,25 @@ columns, never rename these.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """Identity of one topic-day run, passed to every stage."""
+
+    run_id: str
+    topic: str
+    logical_date: dt.date
+    kind: str = "daily"
+
+    @classmethod
+    def new(cls, topic: str, logical_date: dt.date, kind: str = "daily") -> RunRef:
+        return cls(uuid.uuid4().hex[:16], topic, logical_date, kind)
+
 
 # Columns of the `articles` table / DataFrame produced by tasks.parse.
 ARTICLE_COLUMNS = (

@@ -1,18 +1,44 @@
 """Runtime settings, read once from the environment (and `.env`) by the entry points.
 
 Every field maps to a ``PARALLAX_*`` variable; `.env.example` lists them with defaults.
+`Settings.llm_settings` gives the model settings (`LLMSettings`), the one reader of the
+``PARALLAX_LLM_*`` variables.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from parallax.llm import LLMSettings
-
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """How to call the model. Holds no secret: keys come from the provider's env var
+    (``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ...) or are passed to `LLMClient`."""
+
+    model: str  # any litellm model string, e.g. "openai/gpt-4o-mini"
+    api_base: str | None = None  # OpenAI-compatible server (vLLM, LM Studio, a gateway)
+    timeout_s: float = 60.0  # per HTTP attempt
+    max_retries: int = 3  # retries after the first attempt (429/5xx/timeouts only)
+    backoff_s: float = 1.0  # first retry delay; doubles each retry
+    backoff_max_s: float = 30.0  # cap on one delay, also on a server's Retry-After
+    max_concurrency: int = 4  # simultaneous calls per client (provider rate limits)
+    temperature: float = 0.0  # deterministic output makes the cache and replays meaningful
+    max_tokens: int = 1500  # a full digest answer is ≈ 600-900 tokens
+    cost_budget_usd: float | None = None  # per run; None = no limit
+    input_cost_per_token: float | None = None  # for models litellm's cost map doesn't know
+    output_cost_per_token: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.model.strip():
+            raise ValueError("LLMSettings.model is empty")
+        if self.max_concurrency < 1 or self.max_retries < 0:
+            raise ValueError("max_concurrency must be >= 1 and max_retries >= 0")
 
 
 class Settings(BaseSettings):

@@ -16,8 +16,9 @@ from prefect.cache_policies import NO_CACHE
 from parallax import storage
 from parallax.feeddoc import FeedItem, read_items
 from parallax.headlines import clean_text, split_title
-from parallax.records import ARTICLE_COLUMNS
-from parallax.storage.ledger import RunRef, save_day, stage
+from parallax.records import ARTICLE_COLUMNS, RunRef
+from parallax.storage import save_day
+from parallax.storage.ledger import stage
 
 
 class _TextExtractor(HTMLParser):
@@ -119,7 +120,7 @@ def usable_fetches(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     fetches = con.execute(storage.query("usable_fetches"), [run_id]).df()
     bodies = []
     for body_id in fetches["body_id"]:
-        found = con.execute("SELECT body FROM raw_fetches WHERE fetch_id = ?", [body_id]).fetchall()
+        found = con.execute(storage.query("raw_fetch_body"), [body_id]).fetchall()
         bodies.append(found[0][0] if found else None)
     return fetches.assign(body=pd.Series(bodies, index=fetches.index, dtype=object))
 
@@ -160,5 +161,5 @@ def parse_feeds(
             articles=len(articles),
             with_publisher_domain=int(articles["source_domain"].notna().sum()),
         )
-        save_day(db, run, {"articles": articles})
+        save_day(db, run, "parse", {"articles": articles})
     return counts

@@ -18,8 +18,9 @@ from prefect.cache_policies import NO_CACHE
 from parallax import storage
 from parallax.headlines import MIN_IDENTIFYING_TOKENS, normalize_title
 from parallax.links import article_url
-from parallax.records import INTERNATIONAL
-from parallax.storage.ledger import RunRef, save_day, stage
+from parallax.records import INTERNATIONAL, RunRef
+from parallax.storage import save_day
+from parallax.storage.ledger import stage
 from parallax.topics import Topic
 from parallax.window import within_window
 
@@ -187,7 +188,7 @@ def select_day(run: RunRef, db: Path, topic: Topic, window: tuple[dt.date, dt.da
             recently_published=recently_published(candidates, published_keys(earlier))
         )
         selections, shortfalls = select_articles(candidates, policy_for(topic))
-        save_day(db, run, {"selections": selections, "selection_shortfalls": shortfalls})
+        save_day(db, run, "select", {"selections": selections, "selection_shortfalls": shortfalls})
         reused = candidates.set_index("article_id")["recently_published"]
         counts.update(
             candidates=len(candidates),

@@ -8,13 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from parallax.cli.seed import (
-    SeedDigest,
-    SeedParseError,
-    derive_feed_perspectives,
-    parse_seed_dir,
-    parse_seed_page,
-)
+from parallax.cli.seed.parse import derive_feed_perspectives, parse_seed_dir, parse_seed_page
+from parallax.cli.seed.records import SeedDigest, SeedParseError
 
 DATA = Path(__file__).parent / "data"
 PAGES = DATA / "seed_pages"

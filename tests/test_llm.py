@@ -150,16 +150,17 @@ def test_retry_after_accepts_seconds_and_http_date() -> None:
     assert retry_after_s(Exc("soon")) is None
 
 
-def test_settings_from_env() -> None:
-    assert LLMSettings.from_env({}) is None
-    s = LLMSettings.from_env(
-        {
-            "PARALLAX_LLM_MODEL": "openai/gpt-4o-mini",
-            "PARALLAX_LLM_API_BASE": "http://127.0.0.1:1234/v1",
-            "PARALLAX_LLM_MAX_CONCURRENCY": "2",
-            "PARALLAX_LLM_BUDGET_USD": "0.50",
-        }
-    )
+def test_model_settings_come_from_the_parallax_llm_variables(monkeypatch) -> None:
+    from parallax.settings import Settings
+
+    for name in ("PARALLAX_LLM_MODEL", "PARALLAX_LLM_API_BASE", "PARALLAX_LLM_BUDGET_USD"):
+        monkeypatch.delenv(name, raising=False)
+    assert Settings(_env_file=None).llm_settings() is None
+    monkeypatch.setenv("PARALLAX_LLM_MODEL", "openai/gpt-4o-mini")
+    monkeypatch.setenv("PARALLAX_LLM_API_BASE", "http://127.0.0.1:1234/v1")
+    monkeypatch.setenv("PARALLAX_LLM_MAX_CONCURRENCY", "2")
+    monkeypatch.setenv("PARALLAX_LLM_BUDGET_USD", "0.50")
+    s = Settings(_env_file=None).llm_settings()
     assert s == LLMSettings(
         model="openai/gpt-4o-mini",
         api_base="http://127.0.0.1:1234/v1",

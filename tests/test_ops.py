@@ -236,7 +236,7 @@ def test_page_diff_is_empty_for_identical_pages():
     assert "-b" in diff and "+c" in diff
 
 
-def test_keep_open_reuses_one_connection_and_merge_row_upserts(db_path):
+def test_keep_open_reuses_one_connection_and_the_validator_merge_upserts(db_path):
     with storage.keep_open(db_path):
         with storage.connect(db_path) as a:
             storage.migrate(a)
@@ -244,8 +244,8 @@ def test_keep_open_reuses_one_connection_and_merge_row_upserts(db_path):
             assert a is b
             row = {"url": "u", "topic": "t", "feed_index": 0, "etag": "1", "last_modified": None,
                    "fetch_id": "f1", "updated_at": storage.utcnow()}  # fmt: skip
-            storage.merge_row(b, "feed_validators", ("url",), row)
-            storage.merge_row(b, "feed_validators", ("url",), {**row, "etag": "2"})
+            b.execute(storage.query("feed_validator_merge"), row)
+            b.execute(storage.query("feed_validator_merge"), {**row, "etag": "2"})
     with duckdb.connect(str(db_path), read_only=True) as con:  # closed: others can open it
         assert con.execute("SELECT url, etag FROM feed_validators").fetchall() == [("u", "2")]
 

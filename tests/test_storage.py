@@ -102,7 +102,7 @@ def test_file_held_by_another_process_is_a_clear_error(tmp_path: Path, monkeypat
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-        monkeypatch.setattr(storage, "_LOCK_WAIT_S", 0.3)
+        monkeypatch.setattr(storage.connection, "LOCK_WAIT_S", 0.3)
         with (
             pytest.raises(storage.DatabaseBusyError, match="in use by another process"),
             storage.connect(path),

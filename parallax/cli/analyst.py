@@ -1,10 +1,7 @@
 """Analyst commands: `parallax sql`, `parallax export`, `parallax import-seed`.
 
-Kept apart from parallax/cli.py (which only registers them) so the run/ops commands and these
-evolve without touching each other.
-
 `sql` and `export` open the database read-only and never wait: DuckDB lets no reader in while a
-pipeline run writes the file (STACK-NOTES), so they fail at once with one line saying so. There
+pipeline run writes the file, so they fail at once with one line saying so. There
 is deliberately no "copy the busy file and query the copy" option: a copy taken while another
 process writes can be torn (a checkpoint half-written, the WAL not copied) and would answer
 wrongly without saying so. A run's write sessions are short; `--wait` retries for a while.
@@ -27,6 +24,7 @@ from typing import Annotated, Any
 import duckdb
 import typer
 
+from parallax import storage
 from parallax.cli.common import fail, load_settings
 
 WaitOpt = Annotated[
@@ -40,17 +38,11 @@ DbOpt = Annotated[
 ]
 
 
-class BusyDatabase(RuntimeError):
-    pass
-
-
-def _busy_message(db: Path, exc: Exception) -> str:
-    import re
-
-    pid = re.search(r"\(PID (\d+)\)", str(exc))
-    holder = f"process {pid.group(1)}" if pid else "another process"
+def busy_message(exc: storage.DatabaseBusyError) -> str:
+    """What an analyst command says when a writer holds the database."""
+    holder = exc.holder.replace("PID", "process") if "PID" in exc.holder else "another process"
     return (
-        f"{db} is in use by {holder} (a pipeline run, or a duckdb shell open for writing); "
+        f"{exc.path} is in use by {holder} (a pipeline run, or a duckdb shell open for writing); "
         "DuckDB lets no reader in while a writer holds the file. Re-run when it has finished, "
         "or add --wait SECONDS."
     )
@@ -58,24 +50,13 @@ def _busy_message(db: Path, exc: Exception) -> str:
 
 @contextmanager
 def open_read_only(db: Path, wait_s: float = 0.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection, or BusyDatabase with one clear line; FileNotFoundError if absent."""
-    if not db.is_file():
-        raise FileNotFoundError(f"{db} does not exist (run the pipeline or `parallax migrate`)")
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            con = duckdb.connect(str(db), read_only=True)
-            break
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise
-            if time.monotonic() >= deadline:
-                raise BusyDatabase(_busy_message(db, exc)) from None
-            time.sleep(min(0.5, max(deadline - time.monotonic(), 0.01)))
+    """`storage.connect`, read-only and without waiting unless asked: one clear line when a
+    writer holds the file (`busy_message`); FileNotFoundError when there is no file."""
     try:
-        yield con
-    finally:
-        con.close()
+        with storage.connect(db, read_only=True, wait_s=wait_s) as con:
+            yield con
+    except storage.DatabaseBusyError as exc:
+        raise fail(busy_message(exc)) from None
 
 
 def _db(db: Path | None) -> Path:
@@ -135,7 +116,7 @@ def sql(
             columns = [d[0] for d in cursor.description]
             json_columns = {i for i, d in enumerate(cursor.description) if str(d[1]) == "JSON"}
             rows = cursor.fetchall()
-    except (BusyDatabase, FileNotFoundError) as exc:
+    except FileNotFoundError as exc:
         raise fail(str(exc)) from None
     if csv_out:
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -196,13 +177,7 @@ def export(
     entries = []
     try:
         with open_read_only(path, wait) as con:
-            tables = [
-                r[0]
-                for r in con.execute(
-                    "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
-                    " AND NOT internal AND NOT temporary ORDER BY table_name"
-                ).fetchall()
-            ]
+            tables = [r[0] for r in con.execute(storage.query("export_tables")).fetchall()]
             for table in tables:
                 target = out / f"{table}.{format.value}"
                 options = (
@@ -222,7 +197,7 @@ def export(
                     }
                 )
                 typer.echo(f"{table:<24} {rows:>10,} rows  {target}", err=True)
-    except (BusyDatabase, FileNotFoundError) as exc:
+    except FileNotFoundError as exc:
         raise fail(str(exc)) from None
     manifest = {
         "database": str(path),
@@ -246,14 +221,9 @@ def import_seed(
     batch: Annotated[int, typer.Option(min=1, help="pages written per transaction")] = 200,
 ) -> None:
     """Import the old system's published pages into seed_digests and seed_articles."""
-    from parallax import storage
-    from parallax.cli.seed import (
-        SeedDigest,
-        SeedParseError,
-        parse_seed_file,
-        seed_page_files,
-        store_seed,
-    )
+    from parallax.cli.seed.parse import parse_seed_file, seed_page_files
+    from parallax.cli.seed.records import SeedDigest, SeedParseError
+    from parallax.cli.seed.store import store_seed
 
     path = _db(db)
     try:

@@ -67,7 +67,7 @@ def unknown(
 ) -> None:
     """The most frequent outlets with no known country: what to add to config/outlets.csv."""
     from parallax import storage
-    from parallax.cli.analyst import BusyDatabase, open_read_only
+    from parallax.cli.analyst import open_read_only
 
     settings = load_settings()
     try:
@@ -75,7 +75,7 @@ def unknown(
             rows = con.execute(
                 storage.query("unknown_outlets"), [topic, since.date() if since else None, limit]
             ).fetchall()
-    except (BusyDatabase, FileNotFoundError) as exc:
+    except FileNotFoundError as exc:
         raise fail(str(exc)) from None
     if not rows:
         typer.echo("no unclassified outlets" + (f" for {topic}" if topic else ""))

@@ -1,4 +1,5 @@
-"""Prefect's temporary API for one CLI run, launched as the command starts.
+"""The local Prefect runtime of a CLI run: its temporary API, launched as the command starts,
+and the quiet settings of a one-shot flow run.
 
 With no API configured, Prefect starts a temporary server (uvicorn in a subprocess) when a
 flow first needs it, then waits until it answers: about 4 s of the server's own imports, after
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import importlib.util
+import logging
 import os
 import signal
 import socket
@@ -26,7 +28,11 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from parallax.cli.common import fail
 
 APP = "prefect.server.api.server:create_app"
 _STARTUP_FAILED = 3  # uvicorn's exit code when its port was taken after we chose it (or worse)
@@ -130,3 +136,40 @@ def _healthy(url: str) -> bool:
             return bool(response.status == 200)
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
+
+
+def launch_temporary_api() -> TemporaryAPI | None:
+    """Start Prefect's temporary API now, unless a server is configured (prefect_api.py)."""
+    from prefect.settings import get_current_settings
+
+    settings = get_current_settings()
+    if settings.api.url:
+        return None
+    return TemporaryAPI.shared(settings.server.ephemeral.startup_timeout_seconds)
+
+
+@contextmanager
+def prefect_quiet(api: TemporaryAPI | None) -> Iterator[None]:
+    """A one-shot flow run on ``api`` (None: the configured server): no heartbeat thread, and
+    failures reported by our own lines."""
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
+
+    # A failing task is reported by our one-line summary (Prefect would add a traceback); a slot
+    # wait on a concurrency limit is reported by parallax/limits.py (see quiet.py).
+    for name in ("prefect.task_runs", "prefect.flow_runs"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    updates: dict = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}  # ~1 s per flow run to join
+    if api is not None:
+        try:
+            updates[PREFECT_API_URL] = api.url()
+        except TemporaryAPIError as exc:
+            raise fail(
+                f"Prefect's temporary API did not start ({exc}); retry, or set PREFECT_API_URL "
+                "to a running Prefect server"
+            ) from None
+    with temporary_settings(updates=updates):
+        yield

@@ -26,5 +26,5 @@ SELECT
     count(s.article_id) AS selected
 FROM article_perspectives p
 LEFT JOIN duplicates d USING (topic, logical_date, article_id)
-LEFT JOIN selections s USING (topic, logical_date, article_id)
+LEFT JOIN page_articles s USING (topic, logical_date, article_id)
 GROUP BY ALL;

@@ -51,4 +51,4 @@ SELECT
 FROM articles a
 LEFT JOIN article_perspectives p USING (topic, logical_date, article_id)
 LEFT JOIN duplicates d USING (topic, logical_date, article_id)
-LEFT JOIN selections s USING (topic, logical_date, article_id);
+LEFT JOIN page_articles s USING (topic, logical_date, article_id);

@@ -41,7 +41,7 @@ per_day AS (
         count(*) AS articles,
         count(s.article_id) AS selected
     FROM unique_articles u
-    LEFT JOIN selections s USING (topic, logical_date, article_id)
+    LEFT JOIN page_articles s USING (topic, logical_date, article_id)
     GROUP BY ALL
 ),
 per_outlet AS (

@@ -49,7 +49,7 @@ placed AS (
         count(*) AS placed,
         count(*) FILTER (WHERE p.perspective = s.side AND p.country IS NOT NULL)
             AS placed_country_true
-    FROM selections s
+    FROM page_articles s
     LEFT JOIN article_perspectives p USING (topic, logical_date, article_id)
     GROUP BY ALL
 )

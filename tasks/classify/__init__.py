@@ -16,8 +16,8 @@ from parallax import storage
 from parallax.outlets.articles import classify_articles, object_column, text_or_none
 from parallax.outlets.placement import Fallback, classify_outlet
 from parallax.outlets.registry import OutletRegistry, load_registry
-from parallax.records import OutletClassification
-from parallax.storage.ledger import RunRef, stage
+from parallax.records import OutletClassification, RunRef
+from parallax.storage.ledger import stage
 from parallax.topics import Topic
 
 TABLE_COLUMNS = ("country", "kind", "outlet_name", "method", "confidence", "evidence")
@@ -117,10 +117,8 @@ def classify_day(
             articles = storage.load_day(con, "articles", run.topic, run.logical_date)
         outlet_results: dict[tuple[str | None, str | None], OutletClassification] = {}
         result = classify_articles(articles, topic, registry, fallback, outlet_results)
+        storage.save_day(db, run, "classify", {"article_perspectives": result})
         with storage.connect(db) as con:
-            storage.replace_day(
-                con, "article_perspectives", run.topic, run.logical_date, run.run_id, result
-            )
             storage.upsert_outlet_classifications(
                 con, outlet_rows(outlet_results, articles), registry.version, run.run_id
             )

@@ -12,8 +12,9 @@ from prefect.cache_policies import NO_CACHE
 
 from parallax import storage
 from parallax.outlets import load_registry, outlet_sides
-from parallax.records import INTERNATIONAL, UNKNOWN
-from parallax.storage.ledger import RunRef, save_day, stage
+from parallax.records import INTERNATIONAL, UNKNOWN, RunRef
+from parallax.storage import save_day
+from parallax.storage.ledger import stage
 from parallax.topics import Topic
 from parallax.window import within_window
 from tasks.dedupe.copies import also_carried_by, connected_components, find_duplicates
@@ -46,7 +47,7 @@ def dedupe_articles(
         recent = articles[within_window(articles["published_at"], window)]
         framed = outlet_sides(recent, topic, registry)
         duplicates, clusters = duplicates_and_stories(framed, side_preference(topic))
-        save_day(db, run, {"duplicates": duplicates, "story_clusters": clusters})
+        save_day(db, run, "dedupe", {"duplicates": duplicates, "story_clusters": clusters})
         coverage = story_coverage(clusters, [p.id for p in topic.perspectives])
         counts.update(
             articles=len(articles),

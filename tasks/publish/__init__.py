@@ -23,7 +23,9 @@ from parallax.digest import (
     page_articles,
     summary_from_row,
 )
-from parallax.storage.ledger import RunRef, save_day, stage
+from parallax.records import RunRef
+from parallax.storage import save_day
+from parallax.storage.ledger import stage
 from parallax.topics import Topic
 from tasks.publish.chart import CHART_DAYS, render_topic_chart
 from tasks.publish.page import PageCounts, page_path, render_page, topic_index
@@ -53,9 +55,7 @@ def write_if_changed(path: Path, content: str) -> bool:
 def write_chart(con: duckdb.DuckDBPyConnection, topic: Topic, charts_dir: Path) -> bool:
     """Regenerate the topic's chart from DuckDB, ending at the topic's latest published day
     (so publishing an older day, e.g. in a backfill, does not move it back in time)."""
-    ((end,),) = con.execute(
-        "SELECT max(logical_date) FROM digests WHERE topic = ?", [topic.id]
-    ).fetchall()
+    ((end,),) = con.execute(storage.query("topic_last_published"), [topic.id]).fetchall()
     if end is None:
         return False
     first = end - dt.timedelta(days=CHART_DAYS - 1)
@@ -126,7 +126,7 @@ def publish_day(
             "changed": changed,
             "article_count": len(digest.articles),
         }
-        save_day(db, run, {"digests": pd.DataFrame([digest_row])})
+        save_day(db, run, "publish", {"digests": pd.DataFrame([digest_row])})
         chart_changed = None
         if charts_dir is not None:
             with storage.connect(db) as con:

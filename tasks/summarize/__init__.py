@@ -23,8 +23,9 @@ from parallax.digest import (
     without_off_topic,
 )
 from parallax.llm import LLMClient
-from parallax.records import Summarizer
-from parallax.storage.ledger import RunRef, save_day, stage
+from parallax.records import RunRef, Summarizer
+from parallax.storage import save_day
+from parallax.storage.ledger import stage
 from parallax.topics import Topic
 from tasks.summarize.extractive import ExtractiveSummarizer
 
@@ -51,7 +52,7 @@ def summarize_day(run: RunRef, db: Path, topic: Topic, summarizer: Summarizer) -
         off_topic = [a.article_id for a in digest.articles if a.number in set(summary.off_topic)]
         page, summary = without_off_topic(digest, summary)
         row = summary_row(summary, off_topic)
-        save_day(db, run, {"summaries": pd.DataFrame([row])})
+        save_day(db, run, "summarize", {"summaries": pd.DataFrame([row])})
         counts.update(
             summarizer=summary.summarizer,
             highlights=len(summary.highlights),

@@ -1,9 +1,7 @@
 """Parse digest pages published by the system we replace (jspagnuolo/news-summarizer).
 
 Pure: ``parse_seed_page`` turns the text of one ``hugo-site/content/summaries/<topic>/<date>.md``
-into a ``SeedDigest``; ``parse_seed_dir`` walks a folder of them. Storing the result (DuckDB
-tables, the ``parallax import-seed`` command) is a separate, later step: ``SeedDigest.digest_row``
-and ``SeedDigest.article_rows`` give plain dicts ready for ``pandas.DataFrame``.
+into a ``SeedDigest``; ``parse_seed_dir`` walks a folder of them; store.py stores them.
 
 Three page formats exist (see ../shared/corpus/README.md, "Format variants"):
 
@@ -27,25 +25,21 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 
-SeedFormat = Literal["current", "legacy-venezuela", "first-run"]
-Basis = Literal["position", "locale"]
-
-# The old generator took up to this many articles per perspective before topping up.
-SEED_PER_PERSPECTIVE_QUOTA = 10
-
-# Legacy Venezuela pages: section heading (before " (") -> perspective id. "international" is
-# the en-US feed that later pages call "us"; the README keeps the legacy id, and so do we.
-LEGACY_SECTIONS = {
-    "Inside Venezuela": "venezuelan",
-    "International Perspective": "international",
-    "US Perspective": "international",
-}
-# Legacy pages whose lines are interleaved by date carry the feed in the locale tag.
-LEGACY_LOCALES = {"es-VE": "venezuelan", "en-US": "international"}
+from parallax.cli.seed.records import (
+    LEGACY_LOCALES,
+    LEGACY_SECTIONS,
+    SEED_PER_PERSPECTIVE_QUOTA,
+    Basis,
+    SeedArticle,
+    SeedDigest,
+    SeedFormat,
+    SeedParseError,
+    SeedPerspective,
+)
 
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 _COUNT_KEY = re.compile(r"^([a-z][A-Za-z0-9]*)Sources$")
@@ -56,99 +50,6 @@ _SOURCE_LINE = re.compile(
 )
 _BASED_ON = re.compile(r"^This summary is based on (\d+) articles? from the following sources:$")
 _FILE_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}\.md$")
-
-
-class SeedParseError(ValueError):
-    """A page does not match any known format; the message names the page and the problem."""
-
-
-@dataclass(frozen=True)
-class SeedPerspective:
-    id: str
-    name: str
-    count: int
-
-
-@dataclass(frozen=True)
-class SeedArticle:
-    position: int  # 1-based position in the Sources list
-    locale: str | None  # "[en-US]" tag; None on the first-run page
-    title: str
-    link: str
-    source_name: str
-    published_date: dt.date
-    feed_perspective: str | None  # perspective id of the feed; None where it cannot be derived
-    perspective_basis: Basis | None  # how feed_perspective was obtained
-
-
-@dataclass(frozen=True)
-class SeedDigest:
-    topic: str
-    digest_date: dt.date
-    format: SeedFormat
-    title: str
-    generated_at: dt.datetime | None  # front matter `date`, UTC
-    topic_name: str
-    sources: tuple[str, ...]  # front matter list of outlet names
-    article_count: int  # front matter articleCount
-    perspectives: tuple[SeedPerspective, ...] | None  # None where the page has no such list
-    perspective_counts: Mapping[str, int]  # from the <id>Sources keys, in front matter order
-    draft: bool
-    highlights: tuple[str, ...] = ()
-    perspective_bullets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    summary_paragraphs: tuple[str, ...] = ()
-    perspective_paragraphs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    key_differences: tuple[str, ...] = ()
-    stated_article_count: int | None = None  # "This summary is based on N articles"
-    articles: tuple[SeedArticle, ...] = ()
-
-    @property
-    def perspective_basis(self) -> Basis | None:
-        bases = {a.perspective_basis for a in self.articles}
-        return bases.pop() if len(bases) == 1 else None
-
-    def digest_row(self) -> dict[str, Any]:
-        """One row for a digests table (lists and mappings kept as Python values)."""
-        return {
-            "topic": self.topic,
-            "digest_date": self.digest_date,
-            "format": self.format,
-            "title": self.title,
-            "generated_at": self.generated_at,
-            "topic_name": self.topic_name,
-            "sources": list(self.sources),
-            "article_count": self.article_count,
-            "perspectives": None
-            if self.perspectives is None
-            else [{"id": p.id, "name": p.name, "count": p.count} for p in self.perspectives],
-            "perspective_counts": dict(self.perspective_counts),
-            "draft": self.draft,
-            "highlights": list(self.highlights),
-            "perspective_bullets": {k: list(v) for k, v in self.perspective_bullets.items()},
-            "summary_paragraphs": list(self.summary_paragraphs),
-            "perspective_paragraphs": {k: list(v) for k, v in self.perspective_paragraphs.items()},
-            "key_differences": list(self.key_differences),
-            "article_count_listed": len(self.articles),
-            "perspective_basis": self.perspective_basis,
-        }
-
-    def article_rows(self) -> list[dict[str, Any]]:
-        """One row per listed article, with the columns of corpus/articles.csv."""
-        return [
-            {
-                "topic": self.topic,
-                "digest_date": self.digest_date,
-                "position": a.position,
-                "feed_perspective": a.feed_perspective,
-                "locale": a.locale,
-                "title": a.title,
-                "link": a.link,
-                "source_name": a.source_name,
-                "published_date": a.published_date,
-                "perspective_basis": a.perspective_basis,
-            }
-            for a in self.articles
-        ]
 
 
 @dataclass
@@ -442,123 +343,3 @@ def parse_seed_file(file: Path) -> SeedDigest:
         return parse_seed_page(text, file.parent.name, dt.date.fromisoformat(file.stem))
     except SeedParseError as exc:
         raise SeedParseError(f"{file}: {exc}") from exc
-
-
-_SEED_DIGEST_COLUMNS = (
-    "topic, digest_date, import_id, source_file, format, title, generated_at, topic_name,"
-    " sources, article_count, article_count_listed, CAST(perspectives AS JSON),"
-    " CAST(perspective_counts AS JSON), draft, highlights, CAST(perspective_bullets AS JSON),"
-    " summary_paragraphs, CAST(perspective_paragraphs AS JSON), key_differences,"
-    " perspective_basis, imported_at"
-)
-_SEED_ARTICLE_COLUMNS = (
-    "topic, digest_date, position, import_id, feed_perspective, perspective_basis, locale,"
-    " title, link, source_name, published_date"
-)
-
-
-def seed_frames(
-    pages: Sequence[tuple[str, SeedDigest]], import_id: str, imported_at: dt.datetime
-) -> tuple[Any, Any]:
-    """Arrow tables of ``seed_digests`` and ``seed_articles`` rows for (source_file, digest)."""
-    import json
-
-    import pyarrow as pa
-
-    def as_json(value: Any) -> str | None:
-        return None if value is None else json.dumps(value, ensure_ascii=False)
-
-    digests = []
-    articles = []
-    for source_file, digest in pages:
-        row = digest.digest_row()
-        for key in ("perspectives", "perspective_counts", "perspective_bullets"):
-            row[key] = as_json(row[key])
-        row["perspective_paragraphs"] = as_json(row["perspective_paragraphs"])
-        row.update(import_id=import_id, source_file=source_file, imported_at=imported_at)
-        digests.append(row)
-        articles += [{**a, "import_id": import_id} for a in digest.article_rows()]
-    strings = pa.list_(pa.string())
-    digest_schema = pa.schema(
-        [
-            ("topic", pa.string()),
-            ("digest_date", pa.date32()),
-            ("import_id", pa.string()),
-            ("source_file", pa.string()),
-            ("format", pa.string()),
-            ("title", pa.string()),
-            ("generated_at", pa.timestamp("us", tz="UTC")),
-            ("topic_name", pa.string()),
-            ("sources", strings),
-            ("article_count", pa.int32()),
-            ("article_count_listed", pa.int32()),
-            ("perspectives", pa.string()),
-            ("perspective_counts", pa.string()),
-            ("draft", pa.bool_()),
-            ("highlights", strings),
-            ("perspective_bullets", pa.string()),
-            ("summary_paragraphs", strings),
-            ("perspective_paragraphs", pa.string()),
-            ("key_differences", strings),
-            ("perspective_basis", pa.string()),
-            ("imported_at", pa.timestamp("us", tz="UTC")),
-        ]
-    )
-    article_schema = pa.schema(
-        [
-            ("topic", pa.string()),
-            ("digest_date", pa.date32()),
-            ("position", pa.int32()),
-            ("import_id", pa.string()),
-            ("feed_perspective", pa.string()),
-            ("perspective_basis", pa.string()),
-            ("locale", pa.string()),
-            ("title", pa.string()),
-            ("link", pa.string()),
-            ("source_name", pa.string()),
-            ("published_date", pa.date32()),
-        ]
-    )
-    return (
-        pa.Table.from_pylist(digests, schema=digest_schema),
-        pa.Table.from_pylist(articles, schema=article_schema),
-    )
-
-
-def store_seed(
-    con: Any,
-    pages: Sequence[tuple[str, SeedDigest]],
-    import_id: str,
-    imported_at: dt.datetime,
-) -> tuple[int, int]:
-    """Replace the rows of these pages in seed_digests/seed_articles in one transaction.
-
-    A re-imported page loses all its old article rows first, so a page that now lists fewer
-    articles leaves none behind. Returns (digests, articles) written.
-    """
-    digests, articles = seed_frames(pages, import_id, imported_at)
-    con.register("_seed_digests", digests)
-    con.register("_seed_articles", articles)
-    try:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for table in ("seed_articles", "seed_digests"):
-                con.execute(
-                    f"DELETE FROM {table} t USING (SELECT DISTINCT topic, digest_date"
-                    " FROM _seed_digests) k"
-                    " WHERE t.topic = k.topic AND t.digest_date = k.digest_date"
-                )
-            con.execute(
-                f"INSERT INTO seed_digests SELECT {_SEED_DIGEST_COLUMNS} FROM _seed_digests"
-            )
-            con.execute(
-                f"INSERT INTO seed_articles SELECT {_SEED_ARTICLE_COLUMNS} FROM _seed_articles"
-            )
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
-    finally:
-        con.unregister("_seed_digests")
-        con.unregister("_seed_articles")
-    return digests.num_rows, articles.num_rows

@@ -1,0 +1,1 @@
+"""Import of the pages the system Parallax replaces published (`parallax import-seed`)."""

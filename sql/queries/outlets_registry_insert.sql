@@ -1,0 +1,2 @@
+-- Store a registry version, from the frame _registry (replacement scan).
+INSERT INTO outlets BY NAME SELECT * FROM _registry

@@ -1,0 +1,1 @@
+SELECT count(*) FROM _shard_runs

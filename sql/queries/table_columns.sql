@@ -1,0 +1,2 @@
+-- The columns of a table ({table}), in order.
+DESCRIBE {table}
