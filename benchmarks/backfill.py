@@ -37,8 +37,7 @@ LATENCY_S = 0.3
 
 def serve_llm() -> None:  # child process: the stub model server
     sys.path.insert(0, str(REPO))
-    from tests.llm_stub import LLMStub, ReceivedRequest, StubReply
-    from tests.test_flow_llm import valid_answer
+    from tests.support.llm_stub import LLMStub, ReceivedRequest, StubReply, valid_answer
 
     def answer(request: ReceivedRequest) -> StubReply:
         if "<outlet>" in str(request.messages[-1].get("content", "")):

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field, replace
 
 from prefect import flow
 
-from flows.daily import PipelineConfig, run_limits
 from flows.parallel.processes import run_in_processes
 from flows.parallel.threads import THREADS, DayOutcome, notify, run_days
+from flows.topic_day import PipelineConfig, run_limits
 from parallax import limits, storage
 from parallax.settings import Settings
 from parallax.storage.ledger import completed_days, exclusive_run
@@ -64,7 +64,11 @@ def plan_days(
     for day in days:
         for topic in topics:
             if not force and (topic.id, day) in completed:
-                skipped.append(DayOutcome(topic.id, day, "skipped", reason="already succeeded"))
+                skipped.append(
+                    DayOutcome(
+                        topic=topic.id, day=day, status="skipped", reason="already succeeded"
+                    )
+                )
             else:
                 todo.append((topic, day))
     return todo, skipped
@@ -97,7 +101,7 @@ def backfill(
     ):
         done = completed_days(settings.db, start, end)
         todo, skipped = plan_days(selected, days, done, force)
-        report = BackfillReport(start, end, list(skipped))
+        report = BackfillReport(start=start, end=end, outcomes=list(skipped))
         for outcome in skipped:
             notify(outcome)
         if todo:

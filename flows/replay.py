@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 
 from prefect import flow
 
-from flows.daily import STAGES, PipelineConfig, RunPlan, run_topic
 from flows.report import page_diff
+from flows.topic_day import STAGES, PipelineConfig, RunPlan, run_topic
 from parallax import limits
 from parallax.llm import LLMSettings
 from parallax.settings import Settings
@@ -84,6 +84,13 @@ def replay(
             published, new_page, f"published (run {parent})", f"replay (run {result.run_id})"
         )
     return ReplayResult(
-        topic, date, result.run_id, parent, fetch_run_id, result.status, result.error,
-        result.page, diff,
-    )  # fmt: skip
+        topic=topic,
+        logical_date=date,
+        run_id=result.run_id,
+        parent_run_id=parent,
+        fetch_run_id=fetch_run_id,
+        status=result.status,
+        error=result.error,
+        page=result.page,
+        diff=diff,
+    )

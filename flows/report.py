@@ -80,18 +80,18 @@ def load_report(db: Path, run: RunRef, window: tuple[dt.date, dt.date]) -> RunRe
         )
     calls, hits, prompt, completion, cost = usage or (0, 0, 0, 0, 0.0)
     return RunReport(
-        run.run_id,
-        run.topic,
-        run.logical_date,
-        tuple((s, c, int(n)) for s, c, n in by_side),
-        {k: int(v) for k, v in by_perspective.items()},
-        int(duplicates),
-        int(calls),
-        int(hits),
-        int(prompt),
-        int(completion),
-        float(cost),
-        page[0] if page else "",
+        run_id=run.run_id,
+        topic=run.topic,
+        logical_date=run.logical_date,
+        by_side_country=tuple((s, c, int(n)) for s, c, n in by_side),
+        by_perspective={k: int(v) for k, v in by_perspective.items()},
+        duplicates=int(duplicates),
+        llm_calls=int(calls),
+        llm_cache_hits=int(hits),
+        prompt_tokens=int(prompt),
+        completion_tokens=int(completion),
+        cost_usd=float(cost),
+        page=page[0] if page else "",
     )
 
 

@@ -28,12 +28,6 @@ def _str(value: object, default: str = "") -> str:
 def _opt(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
-
-def load_digest_input(con: duckdb.DuckDBPyConnection, topic: Topic, day: dt.date) -> DigestInput:
-    """The selected articles of a topic-day in page order, with their stories."""
-    return digest_input(topic, day, digest_rows(con, topic, day))
-
-
 @dataclass(frozen=True)
 class DigestRows:
     """What `digest_input` is built from, as read from the database."""
@@ -45,9 +39,9 @@ class DigestRows:
 
 def digest_rows(con: duckdb.DuckDBPyConnection, topic: Topic, day: dt.date) -> DigestRows:
     return DigestRows(
-        con.execute(storage.query("digest_articles"), [topic.id, day]).df(),
-        dict(con.execute(storage.query("carried_by"), [topic.id, day]).fetchall()),
-        con.execute(storage.query("digest_stories"), [topic.id, day]).fetchall(),
+        articles=con.execute(storage.query("digest_articles"), [topic.id, day]).df(),
+        carried=dict(con.execute(storage.query("carried_by"), [topic.id, day]).fetchall()),
+        stories=con.execute(storage.query("digest_stories"), [topic.id, day]).fetchall(),
     )
 
 
@@ -75,17 +69,21 @@ def digest_input(topic: Topic, day: dt.date, rows: DigestRows) -> DigestInput:
         for r in rows.articles.itertuples()
     )
     stories = tuple(
-        Story(cluster_id, tuple(numbers), tuple(s for s in story_sides if s in sides))
+        Story(
+            cluster_id=cluster_id,
+            numbers=tuple(numbers),
+            sides=tuple(s for s in story_sides if s in sides),
+        )
         for cluster_id, numbers, story_sides, size in rows.stories
         if size > 1 or len(numbers) > 1
     )
     return DigestInput(
-        topic.id,
-        topic.name,
-        day,
-        tuple((p.id, p.name) for p in topic.perspectives),
-        articles,
-        stories,
+        topic_id=topic.id,
+        topic_name=topic.name,
+        logical_date=day,
+        sides=tuple((p.id, p.name) for p in topic.perspectives),
+        articles=articles,
+        stories=stories,
     )
 
 
@@ -105,7 +103,7 @@ def without_off_topic(
         for b in bullets:
             cites = tuple(renumber[c] for c in b.citations if c in renumber)
             if cites or not b.citations:
-                out.append(Bullet(b.text, cites))
+                out.append(Bullet(text=b.text, citations=cites))
         return tuple(out)
 
     stories = tuple(
@@ -134,7 +132,9 @@ def summary_row(summary: DigestSummary, off_topic_ids: list[str] | None = None) 
 
 
 def summary_from_row(row: dict) -> DigestSummary:
-    load = lambda items: tuple(Bullet(b["text"], tuple(b["citations"])) for b in items)  # noqa: E731
+    def load(items: list[dict]) -> tuple[Bullet, ...]:
+        return tuple(Bullet(text=b["text"], citations=tuple(b["citations"])) for b in items)
+
     return DigestSummary(
         summarizer=row["summarizer"],
         highlights=load(json.loads(row["highlights"])),

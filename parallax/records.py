@@ -25,7 +25,7 @@ class RunRef:
 
     @classmethod
     def new(cls, topic: str, logical_date: dt.date, kind: str = "daily") -> RunRef:
-        return cls(uuid.uuid4().hex[:16], topic, logical_date, kind)
+        return cls(run_id=uuid.uuid4().hex[:16], topic=topic, logical_date=logical_date, kind=kind)
 
 
 # Columns of the `articles` table / DataFrame produced by tasks.parse.

@@ -95,11 +95,13 @@ def select_articles(
 
 def policy_for(topic: Topic) -> SelectionPolicy:
     return SelectionPolicy(
-        tuple(p.id for p in topic.perspectives),
-        topic.settings.max_articles,
-        topic.side_quota,
-        topic.settings.top_up,
-        topic.settings.international_max if topic.settings.show_international else 0,
+        sides=tuple(p.id for p in topic.perspectives),
+        max_total=topic.settings.max_articles,
+        quota=topic.side_quota,
+        top_up=topic.settings.top_up,
+        international_max=topic.settings.international_max
+        if topic.settings.show_international
+        else 0,
     )
 
 
@@ -152,19 +154,6 @@ def recently_published(
         )
     ]
     return pd.Series(flags, index=candidates.index, dtype=bool, name="recently_published")
-
-
-def deprioritize_recent(
-    candidates: pd.DataFrame,
-    published: Collection[str],
-) -> pd.DataFrame:
-    """Candidates with a ``recently_published`` column, fresh ones first (each part keeps its
-    order), so a selection taking the top rows reuses an old article only when nothing else is
-    left."""
-    result = candidates.copy()
-    result["recently_published"] = recently_published(candidates, published)
-    return result.sort_values("recently_published", kind="stable")
-
 
 @task(name="select", cache_policy=NO_CACHE, task_run_name="select {run.topic}")
 def select_day(run: RunRef, db: Path, topic: Topic, window: tuple[dt.date, dt.date]) -> dict:

@@ -13,9 +13,7 @@ from parallax.quiet import configure_quiet_env
 
 configure_quiet_env()
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "data"
-SHARED_CORPUS = REPO.parent / "shared" / "corpus"
+from tests.support.paths import DATA, REPO, SHARED_CORPUS  # noqa: E402, F401 (re-exported)
 
 
 @pytest.fixture(autouse=True)

@@ -36,9 +36,9 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from flows.daily import PipelineConfig
 from flows.parallel import forkserver
 from flows.parallel.threads import DayOutcome, notify, run_days
+from flows.topic_day import PipelineConfig
 from parallax import limits, storage
 from parallax.storage import shards
 from parallax.topics import Topic
@@ -231,7 +231,9 @@ def _unreported(
         reason = errors.get(i) or f"worker process ended with exit code {workers[i].exitcode}"
         for topic, day in days:
             if (topic.id, day) not in reported:
-                missing.append(DayOutcome(topic.id, day, "failed", reason=f"{reason}; re-run"))
+                missing.append(
+                    DayOutcome(topic=topic.id, day=day, status="failed", reason=f"{reason}; re-run")
+                )
     return missing
 
 

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from flows.daily import PipelineConfig, RunPlan, run_topic
+from flows.topic_day import PipelineConfig, RunPlan, run_topic
 from parallax.topics import Topic
 
 # Days in flight at once in one process. Enough to keep its feed and model slots busy while
@@ -99,9 +99,13 @@ def backfill_day(
             after_select=lambda: order.selected(topic.id, day),
         )
         status = "done" if result.status == "succeeded" else "failed"
-        outcome = DayOutcome(topic.id, day, status, result.run_id, result.error)
+        outcome = DayOutcome(
+            topic=topic.id, day=day, status=status, run_id=result.run_id, reason=result.error
+        )
     except Exception as exc:  # e.g. the ledger itself failed: the other days go on
-        outcome = DayOutcome(topic.id, day, "failed", reason=f"{type(exc).__name__}: {exc}")
+        outcome = DayOutcome(
+            topic=topic.id, day=day, status="failed", reason=f"{type(exc).__name__}: {exc}"
+        )
     finally:
         order.selected(topic.id, day)
     outcome = replace(outcome, seconds=time.perf_counter() - started)

@@ -68,10 +68,6 @@ class Outlet:
     aliases: tuple[str, ...]
     basis: str
 
-    @property
-    def has_country(self) -> bool:
-        return self.country is not None
-
 
 # --- normalisation -------------------------------------------------------------------------------
 
@@ -258,7 +254,15 @@ def _validate_row(row: dict[str, str], where: str) -> Outlet:
     aliases = _split_list(row.get("aliases") or "")
     if any(not normalize_name(a) for a in (name, *aliases)):
         raise fail("a name or alias has no letters or digits")
-    return Outlet(name, country, kind, ownership, tuple(domains), aliases, basis)
+    return Outlet(
+        name=name,
+        country=country,
+        kind=kind,
+        ownership=ownership,
+        domains=tuple(domains),
+        aliases=aliases,
+        basis=basis,
+    )
 
 
 def parse_registry(

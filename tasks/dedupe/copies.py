@@ -310,25 +310,6 @@ def duplicates_from_edges(
     result = pd.DataFrame(rows, columns=list(DUPLICATE_COLUMNS))
     return result.sort_values("article_id", kind="stable").reset_index(drop=True)
 
-
-def duplicate_edges(
-    articles: pd.DataFrame, settings: DedupeSettings = DEFAULT_SETTINGS
-) -> pd.DataFrame:
-    """All evidence that two articles are copies: article_id_a < article_id_b, method, score
-    (one row per pair and method; star-shaped within groups of equal keys)."""
-    frame = prepare(articles)
-    edges = copy_edges(frame, settings)
-    ids = frame["article_id"].to_numpy()
-    return pd.DataFrame(
-        {
-            "article_id_a": ids[edges["a"].to_numpy(dtype=np.int64)],
-            "article_id_b": ids[edges["b"].to_numpy(dtype=np.int64)],
-            "method": edges["method"].to_numpy(dtype=object),
-            "score": edges["score"].to_numpy(dtype=float),
-        }
-    )
-
-
 def also_carried_by(articles: pd.DataFrame, duplicates: pd.DataFrame) -> pd.DataFrame:
     """Per kept article, the other outlets that carried it: columns kept_article_id,
     carried_by (tuple of source names sorted case-insensitively, the kept outlet left out)."""

@@ -116,7 +116,9 @@ def load_validators(db: Path, url: str) -> Validators | None:
         bodies = con.execute(storage.query("raw_fetch_body"), [fetch_id]).fetchall()
     if not bodies:  # the answer it describes is gone: fetch unconditionally
         return None
-    return Validators(etag, last_modified, fetch_id, bytes(bodies[0][0] or b""))
+    return Validators(
+        etag=etag, last_modified=last_modified, fetch_id=fetch_id, body=bytes(bodies[0][0] or b"")
+    )
 
 
 def _save_validators(con: duckdb.DuckDBPyConnection, run: RunRef, row: dict) -> None:

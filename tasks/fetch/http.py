@@ -103,37 +103,63 @@ def fetch_url(
         )
     except requests.RequestException as exc:
         elapsed = (time.perf_counter() - started) * 1000
-        return FetchResponse(url, None, {}, b"", elapsed, network_error(exc, url, timeout_s))
+        return FetchResponse(
+            url=url,
+            status_code=None,
+            headers={},
+            body=b"",
+            elapsed_ms=elapsed,
+            error=network_error(exc, url, timeout_s),
+        )
     elapsed = (time.perf_counter() - started) * 1000
     headers = {k: resp.headers[k] for k in KEPT_HEADERS if k in resp.headers}
-    return FetchResponse(url, resp.status_code, headers, resp.content, elapsed)
+    return FetchResponse(
+        url=url,
+        status_code=resp.status_code,
+        headers=headers,
+        body=resp.content,
+        elapsed_ms=elapsed,
+    )
 
 
 def assess_feed(response: FetchResponse) -> FeedAssessment:
     """Is this answer a usable RSS feed? Says why not, and whether trying again may help."""
     if response.error:
-        return FeedAssessment(False, 0, response.error, True)
+        return FeedAssessment(ok=False, item_count=0, error=response.error, retryable=True)
     status = response.status_code or 0
     if not 200 <= status < 300:
-        return FeedAssessment(False, 0, f"HTTP {status}", status in RETRYABLE_STATUS)
+        return FeedAssessment(
+            ok=False, item_count=0, error=f"HTTP {status}", retryable=status in RETRYABLE_STATUS
+        )
     head = response.body.lstrip()[:200].lower()
     if not head:
-        return FeedAssessment(False, 0, "empty body", True)
+        return FeedAssessment(ok=False, item_count=0, error="empty body", retryable=True)
     if not head.startswith(b"<") and not head.startswith(b"\xef\xbb\xbf<"):
-        return FeedAssessment(False, 0, "not an RSS/Atom document", False)
+        return FeedAssessment(
+            ok=False, item_count=0, error="not an RSS/Atom document", retryable=False
+        )
     if head.startswith((b"<!doctype html", b"<html")):
-        return FeedAssessment(False, 0, "HTML page instead of an RSS feed", False)
+        return FeedAssessment(
+            ok=False, item_count=0, error="HTML page instead of an RSS feed", retryable=False
+        )
     items = fast_items(response.body)
     if items is not None:  # a well-formed RSS 2.0 feed of the Google News shape
-        return FeedAssessment(True, len(items), None, False)
+        return FeedAssessment(ok=True, item_count=len(items), error=None, retryable=False)
     parsed = parse_document(response.body)
     if parsed.get("bozo") and not _harmless(parsed, response.body):
         reason = parsed.get("bozo_exception")
         # A truncated or broken document is usually a transient server fault: retry it.
-        return FeedAssessment(False, len(parsed.entries), f"malformed feed: {reason}", True)
+        return FeedAssessment(
+            ok=False,
+            item_count=len(parsed.entries),
+            error=f"malformed feed: {reason}",
+            retryable=True,
+        )
     if parsed.get("version", "") == "" and not parsed.entries:
-        return FeedAssessment(False, 0, "not an RSS/Atom document", False)
-    return FeedAssessment(True, len(parsed.entries), None, False)
+        return FeedAssessment(
+            ok=False, item_count=0, error="not an RSS/Atom document", retryable=False
+        )
+    return FeedAssessment(ok=True, item_count=len(parsed.entries), error=None, retryable=False)
 
 
 _CLOSING_ROOT = (b"</rss>", b"</feed>", b"</rdf:rdf>")

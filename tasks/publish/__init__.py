@@ -77,7 +77,7 @@ def _stored_summary(con: duckdb.DuckDBPyConnection, topic: Topic, day: dt.date) 
     row = rows.iloc[0].to_dict()
     digest = digest_input(topic, day, digest_rows(con, topic, day))
     page = page_articles(digest, json.loads(row["off_topic"] or "[]"))
-    return SummarizedDay(page, summary_from_row(row), {})
+    return SummarizedDay(page=page, summary=summary_from_row(row), counts={})
 
 
 @task(name="publish", cache_policy=NO_CACHE, task_run_name="publish {run.topic}")
@@ -111,9 +111,9 @@ def publish_day(
             digest,
             summary,
             PageCounts(
-                side_counts.get("international", 0),
-                side_counts.get("unknown", 0),
-                sum(side_counts.values()),
+                international=side_counts.get("international", 0),
+                unknown=side_counts.get("unknown", 0),
+                total=sum(side_counts.values()),
             ),
         )
         path = page_path(content_dir, topic.id, run.logical_date)

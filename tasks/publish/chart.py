@@ -132,11 +132,25 @@ def _series(
             else:
                 label = f"{side_label}: {name}" if name != side_label else side_label
             key[(side, country)] = len(series)
-            series.append(_Series(side, country, label, _mix(base, 0.55 * i / max(shades, 1))))
+            series.append(
+                _Series(
+                    side=side,
+                    country=country,
+                    label=label,
+                    color=_mix(base, 0.55 * i / max(shades, 1)),
+                )
+            )
         if rest:
             for country in rest:
                 key[(side, country)] = len(series)
-            series.append(_Series(side, "other", f"{side_label}: other countries", _mix(base, 0.6)))
+            series.append(
+                _Series(
+                    side=side,
+                    country="other",
+                    label=f"{side_label}: other countries",
+                    color=_mix(base, 0.6),
+                )
+            )
     out = frame.assign(
         series=[key[(s, c)] for s, c in zip(frame["side"], frame["country"], strict=True)]
     )

@@ -107,8 +107,8 @@ def render_page(digest: DigestInput, summary: DigestSummary, counts: PageCounts)
                 "Coverage from Other Countries",
                 tuple(
                     Bullet(
-                        f"{a.source_name} ({a.country or 'unknown country'}): {a.title}",
-                        (a.number,),
+                        text=f"{a.source_name} ({a.country or 'unknown country'}): {a.title}",
+                        citations=(a.number,),
                     )
                     for a in international
                 ),

@@ -60,4 +60,4 @@ def summarize_day(run: RunRef, db: Path, topic: Topic, summarizer: Summarizer) -
             off_topic=len(off_topic),
             note=summary.note,
         )
-    return SummarizedDay(page, summary_from_row(row), counts)
+    return SummarizedDay(page=page, summary=summary_from_row(row), counts=counts)

@@ -76,7 +76,7 @@ def _parse_bullets(value: Any, where: str, errors: list[str]) -> list[Bullet]:
             cites = []
         elif not cites:
             errors.append(f"{at} cites no article")
-        bullets.append(Bullet(text.strip(), tuple(dict.fromkeys(cites))))
+        bullets.append(Bullet(text=text.strip(), citations=tuple(dict.fromkeys(cites))))
     return bullets
 
 

@@ -72,12 +72,14 @@ class ExtractiveSummarizer:
         )
         sides = {
             side: tuple(
-                Bullet(f"{a.source_name}: {a.title}", (a.number,))
+                Bullet(text=f"{a.source_name}: {a.title}", citations=(a.number,))
                 for a in _diverse([r for r in ranked if r.side == side], terms, MAX_SIDE_BULLETS)
             )
             for side, _ in digest.sides
         }
-        return DigestSummary(self.name, highlights, sides, exclusives(digest))
+        return DigestSummary(
+            summarizer=self.name, highlights=highlights, sides=sides, differences=exclusives(digest)
+        )
 
     @staticmethod
     def _highlight(article: DigestArticle, related: list[DigestArticle]) -> Bullet:
@@ -85,7 +87,9 @@ class ExtractiveSummarizer:
         others = sorted(related, key=lambda b: (b.side == article.side, b.number))[:2]
         outlets = list(dict.fromkeys([article.source_name, *(b.source_name for b in others)]))
         text = f"{article.title} (reported by {_join(outlets)})"
-        return Bullet(text, tuple(sorted({article.number, *(b.number for b in others)})))
+        return Bullet(
+            text=text, citations=tuple(sorted({article.number, *(b.number for b in others)}))
+        )
 
 
 MAX_EXCLUSIVES = 3
@@ -97,7 +101,10 @@ def exclusives(digest: DigestInput) -> tuple[Bullet, ...]:
     by_number = {a.number: a for a in digest.articles}
     one_sided = sorted(digest.one_sided_stories(), key=lambda s: (-len(s[1]), s[1]))
     return tuple(
-        Bullet(f"Only {names[side]} outlets covered this story: {by_number[nums[0]].title}", nums)
+        Bullet(
+            text=f"Only {names[side]} outlets covered this story: {by_number[nums[0]].title}",
+            citations=nums,
+        )
         for side, nums in one_sided[:MAX_EXCLUSIVES]
     )
 

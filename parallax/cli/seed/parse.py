@@ -233,7 +233,7 @@ def parse_seed_page(text: str, topic: str, digest_date: dt.date) -> SeedDigest:
             counts[m.group(1)] = int(value)
     fmt = _detect_format(meta, counts)
     perspectives = tuple(
-        SeedPerspective(str(p["id"]), str(p["name"]), int(p["count"]))
+        SeedPerspective(id=str(p["id"]), name=str(p["name"]), count=int(p["count"]))
         for p in meta.get("perspectives") or ()
     )
     for p in perspectives:

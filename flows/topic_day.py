@@ -1,0 +1,280 @@
+"""The chain of one topic-day: fetch -> parse -> dedupe -> classify -> select -> summarize ->
+publish, shared by the daily, backfill and replay flows (`run_topic`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect.context import FlowRunContext
+
+from flows.report import create_artifacts, load_per_side, load_report
+from parallax import limits
+from parallax.llm import make_llm_client
+from parallax.progress import report
+from parallax.records import RunRef
+from parallax.settings import LLMSettings, Settings
+from parallax.storage.ledger import finish_run, stage, start_run
+from parallax.topics import Feed, Topic
+from parallax.window import search_window
+from tasks.classify import classify_day
+from tasks.classify.llm import LLMOutletFallback
+from tasks.dedupe import dedupe_articles
+from tasks.fetch import FeedFetchError, FetchOutcome, build_search_url, fetch_feed
+from tasks.parse import parse_feeds
+from tasks.publish import publish_day
+from tasks.select import select_day
+from tasks.summarize import make_summarizer, summarize_day
+
+
+class NoFeedsError(RuntimeError):
+    """Every feed of a topic failed: there is nothing to summarize."""
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """What a topic run needs from the settings (no secrets)."""
+
+    db: Path
+    content_dir: Path
+    charts_dir: Path | None  # None: no chart (a backfill draws charts once at its end)
+    outlets_file: Path
+    google_news_url: str
+    fetch_timeout_s: float
+    fetch_retries: int
+    fetch_retry_delay_s: float
+    user_agent: str
+    day_bounded_search: bool  # add after:/before: operators (past days, backfills)
+    llm: LLMSettings | None = None  # None: the extractive summarizer
+    llm_api_key_secret: str | None = None  # Prefect Secret block name, loaded at run time
+    classify_with_llm: bool = False  # the LLM fallback for unknown outlets (needs llm)
+    # Model answers shared between a backfill's worker processes (parallax.llm.SharingLLMStore).
+    shared_answers: Any = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, day: dt.date) -> PipelineConfig:
+        return cls(
+            db=settings.db,
+            content_dir=settings.content_dir,
+            charts_dir=settings.charts_dir,
+            outlets_file=settings.outlets_file,
+            google_news_url=settings.google_news_url,
+            fetch_timeout_s=settings.fetch_timeout_s,
+            fetch_retries=settings.fetch_retries,
+            fetch_retry_delay_s=settings.fetch_retry_delay_s,
+            user_agent=settings.user_agent,
+            day_bounded_search=day < dt.datetime.now(dt.UTC).date(),
+            llm=settings.llm_settings(),
+            llm_api_key_secret=settings.llm_api_key_secret,
+            classify_with_llm=settings.classify_with_llm,
+        )
+
+
+@dataclass
+class TopicResult:
+    topic: str
+    logical_date: dt.date
+    run_id: str
+    status: str = "running"
+    page: str | None = None
+    per_side: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # something failed, e.g. one feed
+    notes: list[str] = field(default_factory=list)  # worth knowing, e.g. a side's shortfall
+    error: str | None = None
+
+
+STAGES = ("fetch", "parse", "dedupe", "classify", "select", "summarize", "publish")
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """How a topic run starts: a live fetch (daily, backfill) or stored responses (replay)."""
+
+    kind: str = "daily"
+    parent_run_id: str | None = None  # lineage: the run a replay recomputes
+    fetch_run_id: str | None = None  # replay: parse this run's stored responses, no network
+    from_stage: str = "fetch"  # replay: stages before it keep the day's stored rows
+    artifacts: bool = True  # the page and counts as Prefect artifacts
+    flow_run_id: str | None = None  # default: the running flow's (a worker process has none)
+
+
+def _fetch(
+    run: RunRef,
+    topic: Topic,
+    config: PipelineConfig,
+    window: tuple[dt.date, dt.date],
+    direct: bool = False,
+) -> list[FetchOutcome]:
+    def args(i: int, feed: Feed) -> tuple:
+        url = build_search_url(
+            config.google_news_url, feed, window if config.day_bounded_search else None
+        )
+        return (run, feed, i, url, config.db, config.fetch_timeout_s, config.user_agent,
+                config.fetch_retries, config.fetch_retry_delay_s)  # fmt: skip
+
+    results: list[object] = []
+    if direct:  # inside a backfill day task: no task run per feed
+        for i, feed in enumerate(topic.feeds):
+            try:
+                results.append(fetch_feed.fn(*args(i, feed)))
+            except FeedFetchError as exc:
+                results.append(exc)
+    else:
+        futures = [fetch_feed.submit(*args(i, feed)) for i, feed in enumerate(topic.feeds)]
+        results = [f.result(raise_on_failure=False) for f in futures]
+    outcomes = []
+    for i, result in enumerate(results):
+        if isinstance(result, FetchOutcome):
+            outcomes.append(result)
+        else:
+            outcomes.append(
+                FetchOutcome(
+                    perspective=topic.feeds[i].perspective,
+                    feed_index=i,
+                    fetch_id="",
+                    ok=False,
+                    item_count=0,
+                    error=f"{result} (after {config.fetch_retries + 1} tries)",
+                )
+            )
+    return outcomes
+
+
+def run_topic(
+    topic: Topic,
+    day: dt.date,
+    config: PipelineConfig,
+    plan: RunPlan = RunPlan(),
+    direct: bool = False,
+    before_select: Callable[[], None] | None = None,
+    after_select: Callable[[], None] | None = None,
+) -> TopicResult:
+    """The stage chain of one topic-day, shared by the daily, backfill and replay flows.
+
+    ``direct`` calls each stage's function without a Prefect task run (a backfill runs each
+    day as one task: ~6 ms of bookkeeping per task and topic-day adds up over 900 days).
+    ``before_select`` is called just before the select stage, which reads the pages of the
+    previous days: a backfill waits there until the topic's previous day has selected;
+    ``after_select`` is called once this day's selections are stored.
+    """
+    run = RunRef.new(topic.id, day, plan.kind)
+    result = TopicResult(topic=topic.id, logical_date=day, run_id=run.run_id)
+    ctx = FlowRunContext.get()
+    window = search_window(day, topic.settings.max_age_days)
+    first = STAGES.index(plan.from_stage)
+
+    def call(stage_task: Any, *args: Any) -> Any:
+        return stage_task.fn(*args) if direct else stage_task(*args)
+
+    def due(name: str) -> bool:
+        return STAGES.index(name) >= first
+
+    started = False
+    try:
+        # One model client per run: the summary and the outlet fallback share its budget.
+        llm = make_llm_client(
+            config.llm, config.db, run.run_id, config.llm_api_key_secret, config.shared_answers
+        )
+        summarizer = make_summarizer(llm)
+        fallback = LLMOutletFallback(llm) if llm and config.classify_with_llm else None
+        start_run(
+            config.db,
+            run,
+            summarizer.name,
+            plan.flow_run_id or (str(ctx.flow_run.id) if ctx and ctx.flow_run else None),
+            plan.parent_run_id,
+        )
+        started = True
+        if plan.fetch_run_id is None:
+            with stage(config.db, run, "fetch") as counts:
+                outcomes = _fetch(run, topic, config, window, direct)
+                ok = [o for o in outcomes if o.ok]
+                counts.update(feeds=len(outcomes), ok=len(ok), items=sum(o.item_count for o in ok))
+                result.warnings += [
+                    f"{o.perspective} feed failed: {o.error}" for o in outcomes if not o.ok
+                ]
+                # With no usable answer now, parse falls back on earlier stored answers.
+            report(topic.id, "fetch", f"{len(ok)}/{len(outcomes)} feeds, {counts['items']} items")
+        elif due("parse"):
+            with stage(config.db, run, "fetch") as counts:
+                counts.update(replayed_from=plan.fetch_run_id, network_requests=0)
+        if due("parse"):
+            locales = {i: (f.language, f.region) for i, f in enumerate(topic.feeds)}
+            parsed = call(parse_feeds, run, config.db, locales, plan.fetch_run_id)
+            if not parsed["feeds"]:
+                raise NoFeedsError("; ".join(result.warnings) or "no usable feed response")
+            result.warnings += [f"reusing the stored {r}" for r in parsed["reused_feeds"]]
+            report(topic.id, "parse", f"{parsed['articles']} articles")
+        if due("dedupe"):
+            deduped = call(dedupe_articles, run, config.db, topic, window, config.outlets_file)
+            report(
+                topic.id,
+                "dedupe",
+                f"{deduped['in_window']} recent articles, {deduped['duplicates']} duplicates",
+            )
+        if due("classify"):
+            classified = call(classify_day, run, config.db, topic, config.outlets_file, fallback)
+            report(
+                topic.id,
+                "classify",
+                ", ".join(f"{k} {v}" for k, v in sorted(classified["by_perspective"].items())),
+            )
+        if due("select"):
+            if before_select is not None:
+                before_select()
+            selected = call(select_day, run, config.db, topic, window)
+            if after_select is not None:
+                after_select()
+            short = ", ".join(f"{side} {n}" for side, n in selected["shortfall"].items() if n)
+            if short:
+                result.notes.append(f"fewer articles than the per-side quota: {short} short")
+        summarized = (
+            call(summarize_day, run, config.db, topic, summarizer) if due("summarize") else None
+        )
+        published = call(
+            publish_day,
+            run,
+            config.db,
+            topic,
+            config.content_dir,
+            window,
+            config.charts_dir,
+            summarized,
+        )
+        artifacts = plan.artifacts and ctx is not None
+        outcome = load_report(config.db, run, window) if artifacts else None
+        per_side = outcome.per_side if outcome else load_per_side(config.db, run)
+        result.status, result.page = "succeeded", published["path"]
+        result.per_side = per_side
+        finish_run(
+            config.db,
+            run,
+            "succeeded",
+            {
+                "selected": sum(per_side.values()),
+                "per_side": per_side,
+                "page_changed": published["changed"],
+                "fetch_run_id": plan.fetch_run_id or run.run_id,
+            },
+        )
+        if outcome is not None:
+            create_artifacts(outcome)
+    except Exception as exc:  # one topic failing must not stop the others
+        result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
+        if started:
+            try:
+                finish_run(config.db, run, "failed", {}, result.error)
+            except Exception as ledger_exc:  # e.g. the database is the problem
+                result.error += f" (and the run ledger could not be updated: {ledger_exc})"
+    return result
+
+
+def run_limits(settings: Settings) -> dict[str, int]:
+    """This run's share of the feed-request and model-call limits (tasks/limits.py)."""
+    return {
+        limits.FEED_REQUESTS: settings.feed_concurrency,
+        limits.MODEL_CALLS: settings.llm_max_concurrency,
+    }

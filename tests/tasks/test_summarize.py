@@ -1,0 +1,88 @@
+from parallax.digest import page_articles, without_off_topic
+from parallax.records import Bullet, DigestInput, DigestSummary
+from tasks.summarize import make_summarizer
+from tasks.summarize.extractive import ExtractiveSummarizer, key_terms
+from tests.support.digests import SAMPLE, article, digest
+
+
+def _cited(summary):
+    bullets = [*summary.highlights, *(b for side in summary.sides.values() for b in side)]
+    return [c for b in bullets for c in b.citations]
+
+
+def test_extractive_is_the_default_without_a_model():
+    assert make_summarizer(None).name == "extractive"
+
+
+def test_highlights_cite_corroborating_coverage_across_sides():
+    summary = ExtractiveSummarizer().summarize(SAMPLE)
+    assert summary.summarizer == "extractive"
+    top = summary.highlights[0]
+    assert top.citations == (1, 4)  # the chip-curbs story, covered by both sides
+    assert "Associated Press" in top.text and "Global Times" in top.text
+    assert all(c in {a.number for a in SAMPLE.articles} for c in _cited(summary))
+
+
+def test_side_bullets_name_their_outlet_and_cite_only_their_side():
+    summary = ExtractiveSummarizer().summarize(SAMPLE)
+    for side, bullets in summary.sides.items():
+        assert 1 <= len(bullets) <= 5
+        for b in bullets:
+            (n,) = b.citations
+            art = SAMPLE.articles[n - 1]
+            assert art.side == side
+            assert b.text.startswith(f"{art.source_name}: ")
+
+
+def test_deterministic():
+    assert ExtractiveSummarizer().summarize(SAMPLE) == ExtractiveSummarizer().summarize(SAMPLE)
+
+
+def test_empty_digest_and_empty_side():
+    empty = ExtractiveSummarizer().summarize(digest())
+    assert empty.highlights == () and empty.sides == {"us": (), "china": ()}
+    one_sided: DigestInput = digest(article(1, "us", "Only one story here", "AP", "US"))
+    summary = ExtractiveSummarizer().summarize(one_sided)
+    assert summary.sides["china"] == () and len(summary.sides["us"]) == 1
+
+
+def test_key_terms_ignore_stopwords_and_case():
+    assert key_terms("The US and China: TRADE talks") == {"china", "trade", "talks"}
+
+
+def test_extractive_names_one_sided_stories_as_differences():
+    from dataclasses import replace
+
+    from parallax.records import Story
+
+    d = replace(
+        SAMPLE,
+        stories=(
+            Story("a", (1, 4), ("china", "us")),
+            Story("b", (3,), ("us",)),
+            Story("c", (5, 6), ("china",)),
+        ),
+    )
+    summary = ExtractiveSummarizer().summarize(d)
+    assert [b.citations for b in summary.differences] == [(5, 6), (3,)]
+    assert summary.differences[0].text.startswith("Only China outlets covered this story: ")
+
+
+def test_off_topic_articles_are_dropped_and_citations_renumbered():
+    summary = DigestSummary(
+        "llm:test",
+        highlights=(Bullet("h", (2, 5)),),
+        sides={"us": (Bullet("u", (2,)), Bullet("gone", (1,))), "china": (Bullet("c", (5,)),)},
+        off_topic=(1, 4),
+    )
+    page, kept = without_off_topic(SAMPLE, summary)
+    assert [(a.number, a.article_id) for a in page.articles] == [
+        (1, "id2"),
+        (2, "id3"),
+        (3, "id5"),
+        (4, "id6"),
+    ]
+    assert kept.highlights == (Bullet("h", (1, 3)),)
+    assert kept.sides == {"us": (Bullet("u", (1,)),), "china": (Bullet("c", (3,)),)}
+    # A replay from the publish stage rebuilds the same page from the stored off-topic ids.
+    assert page_articles(SAMPLE, ["id1", "id4"]) == page
