@@ -129,8 +129,8 @@ def checks(db: Path) -> dict[str, int]:
 
 
 def done_in_shards(db: Path) -> set[str]:
-    """Succeeded runs in the shard files a killed backfill left (tasks/shards.py) that the
-    database does not have yet (a shard also holds copies of earlier days it reads)."""
+    """Succeeded runs in the shard files a killed backfill left (parallax/storage/shards.py) that
+    the database does not have yet (a shard also holds copies of earlier days it reads)."""
     sql = "SELECT run_id FROM runs WHERE status = 'succeeded'"
     found = {r[0] for shard in Path(f"{db}.shards").glob("*.duckdb") for r in query(shard, sql)}
     return found - {r[0] for r in query(db, sql)}

@@ -10,7 +10,7 @@
    side than the feed that returned them (e.g. Dawn under india).
 3. Speed: 5,000 distinct rows through classify_table.
 
-Targets (issue 3): precision >= 98%, coverage >= 90% (names + domains), >= 85% (names only).
+Targets: precision >= 98%, coverage >= 90% (names + domains), >= 85% (names only).
 """
 
 from __future__ import annotations

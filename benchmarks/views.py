@@ -6,7 +6,7 @@ Builds the schema with the real migrations and views, fills it in DuckDB SQL (IN
 from range(), no Python loops): articles over 5 topics × 365 days, one perspective row per
 article, ~2% duplicates, 20 selections per topic-day, 3 LLM calls per topic-day (one a cache
 hit), one run per topic-day. Then runs, per view, `SELECT count(*)` and a typical analyst
-aggregate, and prints the median of --repeat runs. Target: < 1 s each (issue 7). Exits 1 when a
+aggregate, and prints the median of --repeat runs. Target: < 1 s each. Exits 1 when a
 query misses it.
 """
 

@@ -1,12 +1,12 @@
 """Backfill: every stage for each topic and past day in a date range, resumable.
 
-Every stage runs for each topic-day (flows/backfill_days.py). A day commits on its own, so a
+Every stage runs for each topic-day (flows/parallel/threads.py). A day commits on its own, so a
 crash or Ctrl-C loses nothing already done; a re-run skips topic-days that already have a
 succeeded run unless ``force``. Feed requests and model calls are bounded by the Prefect
-limits of tasks/limits.py.
+limits of parallax/limits.py.
 
-With several topics the topics are dealt out to worker processes, each writing a shard file
-that is merged back when it ends (flows/backfill_processes.py, tasks/shards.py): one Python
+With several topics the topics are dealt out to worker processes, each writing a shard file that is
+merged back when it ends (flows/parallel/processes.py, parallax/storage/shards.py): one Python
 process keeps about one core busy, and a backfill is CPU-bound.
 """
 
@@ -91,8 +91,8 @@ def backfill(
     # Past days always carry after:/before: operators, whatever today is.
     config = replace(PipelineConfig.from_settings(settings, end), day_bounded_search=True)
     # Each topic's chart ends at its latest published day and counts every stored day: redrawn
-    # after each of hundreds of days it was ~5% of a topic-day's CPU (and its query grows with
-    # the database), so a backfill draws it once per topic after the last day.
+    # after each of hundreds of days its query (which grows with the database) would be paid
+    # every day, so a backfill draws it once per topic after the last day.
     day_config = replace(config, charts_dir=None)
     with (
         exclusive_run(settings.db),  # first: it merges what a killed backfill left in shards

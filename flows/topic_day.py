@@ -154,8 +154,8 @@ def run_topic(
 ) -> TopicResult:
     """The stage chain of one topic-day, shared by the daily, backfill and replay flows.
 
-    ``direct`` calls each stage's function without a Prefect task run (a backfill runs each
-    day as one task: ~6 ms of bookkeeping per task and topic-day adds up over 900 days).
+    ``direct`` calls each stage's function without a Prefect task run: a backfill runs
+    hundreds of topic-days, and a task run's bookkeeping per stage adds up over them.
     ``before_select`` is called just before the select stage, which reads the pages of the
     previous days: a backfill waits there until the topic's previous day has selected;
     ``after_select`` is called once this day's selections are stored.
@@ -273,7 +273,7 @@ def run_topic(
 
 
 def run_limits(settings: Settings) -> dict[str, int]:
-    """This run's share of the feed-request and model-call limits (tasks/limits.py)."""
+    """This run's share of the feed-request and model-call limits (parallax/limits.py)."""
     return {
         limits.FEED_REQUESTS: settings.feed_concurrency,
         limits.MODEL_CALLS: settings.llm_max_concurrency,

@@ -28,6 +28,7 @@ def _str(value: object, default: str = "") -> str:
 def _opt(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
+
 @dataclass(frozen=True)
 class DigestRows:
     """What `digest_input` is built from, as read from the database."""

@@ -1,14 +1,13 @@
 """Feed documents -> items: a fast path for Google News RSS, feedparser for everything else.
 
 Fetch checks that an answer is a usable feed and parse turns it into rows; both need the parsed
-document. feedparser costs ≈ 50 ms per 100-item feed (STACK-NOTES) and was the largest single
-CPU cost of a backfill (one core, 1,800 documents for 180 days). Google News always answers the
-same small shape (``title``, ``link``, ``guid``, ``pubDate``, ``description``,
-``<source url>``), so `read_items` reads that shape with the stdlib's expat-based ElementTree
-(≈ 20x faster) and hands any document that is not exactly a well-formed RSS 2.0 feed of that
-shape to feedparser: malformed, truncated or odd feeds keep feedparser's leniency and its
-``bozo`` diagnostics. tests/test_feeddoc.py checks that both paths give identical rows on the
-bundled feeds. Results are shared through small LRUs keyed by the body; treat them as read-only.
+document. feedparser is thorough and slow, and a backfill parses thousands of documents. Google News
+always answers the same small shape (``title``, ``link``, ``guid``, ``pubDate``, ``description``,
+``<source url>``), so `read_items` reads that shape with the stdlib's expat-based ElementTree (many
+times faster) and hands any document that is not exactly a well-formed RSS 2.0 feed of that shape to
+feedparser: malformed, truncated or odd feeds keep feedparser's leniency and its ``bozo``
+diagnostics. A test checks that both paths give identical rows on the bundled feeds. Results are
+shared through small LRUs keyed by the body; treat them as read-only.
 """
 
 from __future__ import annotations

@@ -5,11 +5,10 @@ host) and ``parallax-model-calls`` (provider rate limits). They are created on f
 the configured size; afterwards the server's value wins, so an operator can change it in the UI
 or with ``prefect gcl update``.
 
-Why a run holds its slots for its whole duration instead of acquiring one per request: measured
-on this machine with the local API, one ``concurrency()`` acquisition costs ≈ 98 ms, and 64
-jobs of 50 ms behind a limit of 4 took 18.8 s instead of 0.8 s (the client backs off after
-each refused acquisition). A backfill makes thousands of requests, so per-request slots would
-spend minutes in bookkeeping. Instead `hold` takes ``min(wanted, limit)`` slots once per flow
+Why a run holds its slots for its whole duration instead of acquiring one per request: each
+``concurrency()`` acquisition is an API round trip, and a refused one backs off, so short jobs
+behind a limit spend most of their time in bookkeeping; a backfill makes thousands of
+requests. Instead `hold` takes ``min(wanted, limit)`` slots once per flow
 run (one API call, a lease Prefect renews) and `slot` enforces them per request with an
 in-process semaphore (free). Processes together never exceed the server's limit; one process
 never exceeds its share.
@@ -118,8 +117,8 @@ def hold(wanted: Mapping[str, int]) -> Iterator[dict[str, int]]:
                     _reset(name)
                     log.warning("%s: released slots left by a killed run", name)
                     stack.enter_context(_acquire(name, n))
-                    # The killed run held the other limits too: do not wait for them as long
-                    # (a resume after kill -9 waited 10 s per limit).
+                    # The killed run held the other limits too: do not wait for each of them
+                    # the full time again.
                     wait_s = STALE_WAIT_S
                     continue
                 log.warning(

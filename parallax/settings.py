@@ -29,7 +29,7 @@ class LLMSettings:
     backoff_max_s: float = 30.0  # cap on one delay, also on a server's Retry-After
     max_concurrency: int = 4  # simultaneous calls per client (provider rate limits)
     temperature: float = 0.0  # deterministic output makes the cache and replays meaningful
-    max_tokens: int = 1500  # a full digest answer is ≈ 600-900 tokens
+    max_tokens: int = 1500  # room for a full digest answer
     cost_budget_usd: float | None = None  # per run; None = no limit
     input_cost_per_token: float | None = None  # for models litellm's cost map doesn't know
     output_cost_per_token: float | None = None

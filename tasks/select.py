@@ -155,6 +155,7 @@ def recently_published(
     ]
     return pd.Series(flags, index=candidates.index, dtype=bool, name="recently_published")
 
+
 @task(name="select", cache_policy=NO_CACHE, task_run_name="select {run.topic}")
 def select_day(run: RunRef, db: Path, topic: Topic, window: tuple[dt.date, dt.date]) -> dict:
     """Pick the page's articles; ones already on the previous days' pages only as a last resort."""

@@ -1,9 +1,9 @@
 """A backfill on several worker processes: each runs a group of topics into its own shard.
 
-Why processes: a backfill is CPU-bound (parsing, dedupe, pandas, DuckDB), and one Python
-process keeps about one core busy. DuckDB lets one process write a database file, so each
-worker writes a shard file (tasks/shards.py) that this process seeded and merges back when the
-workers end. Topics split cleanly: a topic-day reads its own topic's earlier days only.
+Why processes: a backfill is CPU-bound (parsing, dedupe, pandas, DuckDB), and one Python process
+keeps about one core busy. DuckDB lets one process write a database file, so each worker writes a
+shard file (parallax/storage/shards.py) that this process seeded and merges back when the workers
+end. Topics split cleanly: a topic-day reads its own topic's earlier days only.
 
 What the workers share, through this process:
 - the Prefect limits this flow holds (`limits.hold`), as semaphores every worker enforces,
@@ -134,13 +134,13 @@ def _answer_manager(ctx: ForkServerContext) -> Iterator[SyncManager]:
 class _Balancer:
     """Lowers the CPU priority of workers ahead of the slowest, so that all finish together.
 
-    Topics differ in work (Venezuela asks about ~9 unknown outlets a day): with equal shares
-    of the cores, the heaviest worker ran alone, on one core, for the last 10 s of a 180-day
-    backfill. Each second, a worker gets one step of niceness above the slowest running
-    worker's per `LEAD` of its days it is ahead (at most `MAX_STEPS`). An unprivileged process
-    can only raise niceness, so it never comes back down; only the workers' relative shares
-    matter. Linux keeps niceness per thread, so every thread of the worker gets it; elsewhere
-    this does nothing.
+    Topics differ in work (one asks the model about more unknown outlets than another): with
+    equal shares of the cores, the heaviest worker ends up running alone, on one core, at the
+    end of a long backfill. Each second, a worker gets one step of niceness above the slowest
+    running worker's per `LEAD` of its days it is ahead (at most `MAX_STEPS`). An unprivileged
+    process can only raise niceness, so it never comes back down; only the workers' relative
+    shares matter. Linux keeps niceness per thread, so every thread of the worker gets it;
+    elsewhere this does nothing.
     """
 
     LEAD = 0.02

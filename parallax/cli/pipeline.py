@@ -119,6 +119,3 @@ def migrate() -> None:
     with storage.connect(settings.db) as con:
         applied = storage.migrate(con)
     typer.echo(f"{settings.db}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
-
-
-# --- operations: backfill, replay, runs (issue 6) -----------------------------------------

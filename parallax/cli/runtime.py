@@ -2,8 +2,8 @@
 and the quiet settings of a one-shot flow run.
 
 With no API configured, Prefect starts a temporary server (uvicorn in a subprocess) when a
-flow first needs it, then waits until it answers: about 4 s of the server's own imports, after
-1.6 s spent importing the server module into this process only to launch it. Launched here as
+flow first needs it, then waits until it answers: seconds of the server's own imports, after
+importing the server module into this process only to launch it. Launched here as
 soon as a command starts, the server's start overlaps the command's own (its imports, the
 backfill's fork server), and this process never imports the server. The command and
 environment are Prefect's own (``SubprocessASGIServer._run_uvicorn_command``).
@@ -139,7 +139,7 @@ def _healthy(url: str) -> bool:
 
 
 def launch_temporary_api() -> TemporaryAPI | None:
-    """Start Prefect's temporary API now, unless a server is configured (prefect_api.py)."""
+    """Start Prefect's temporary API now, unless a server is configured (`TemporaryAPI`)."""
     from prefect.settings import get_current_settings
 
     settings = get_current_settings()
@@ -162,7 +162,7 @@ def prefect_quiet(api: TemporaryAPI | None) -> Iterator[None]:
     # wait on a concurrency limit is reported by parallax/limits.py (see quiet.py).
     for name in ("prefect.task_runs", "prefect.flow_runs"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
-    updates: dict = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}  # ~1 s per flow run to join
+    updates: dict = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}  # no heartbeat thread to join
     if api is not None:
         try:
             updates[PREFECT_API_URL] = api.url()

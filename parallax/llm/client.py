@@ -338,7 +338,7 @@ class LLMClient:
         for attempt in range(1, attempts + 1):
             started = time.perf_counter()
             try:
-                # Every model call holds a slot of the run's Prefect limit (tasks/limits.py),
+                # Every model call holds a slot of the run's Prefect limit (parallax/limits.py),
                 # shared with a backfill's other worker processes.
                 with self._semaphore, limits.slot(limits.MODEL_CALLS):
                     started = time.perf_counter()  # the latency of the call, not of the queue

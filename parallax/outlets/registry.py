@@ -319,7 +319,7 @@ def load_registry(path: Path = DEFAULT_REGISTRY_PATH) -> OutletRegistry:
 
 @functools.lru_cache(maxsize=4)
 def _load_registry_bytes(data: bytes, source: str) -> OutletRegistry:
-    # A backfill classifies hundreds of days: validate the same file once (≈ 0.2 s each).
+    # A backfill classifies hundreds of days: validate the same file once.
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -1,6 +1,6 @@
 -- perspective_purity: per topic, day and side, how "pure" the side is by outlet country, and
 -- how much of that side's search feed was from another side, another country or unknown.
--- (Issue 3's "perspective purity and unknown share per topic/day"; issue 7's analyst view.)
+-- (The old system's "perspective purity and unknown share" per topic and day.)
 --
 -- A side's countries live in config/topics.yaml; classify writes the side an outlet's country
 -- belongs to into article_perspectives.perspective at run time, so "the country belongs to the

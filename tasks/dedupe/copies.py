@@ -310,6 +310,7 @@ def duplicates_from_edges(
     result = pd.DataFrame(rows, columns=list(DUPLICATE_COLUMNS))
     return result.sort_values("article_id", kind="stable").reset_index(drop=True)
 
+
 def also_carried_by(articles: pd.DataFrame, duplicates: pd.DataFrame) -> pd.DataFrame:
     """Per kept article, the other outlets that carried it: columns kept_article_id,
     carried_by (tuple of source names sorted case-insensitively, the kept outlet left out)."""

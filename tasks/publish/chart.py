@@ -4,7 +4,7 @@ Pure: takes daily counts (from DuckDB at publish time) and returns SVG text; the
 writes it to ``site/static/charts/<topic>.svg``, which the topic page shows when it exists.
 
 The SVG is written by hand instead of with matplotlib: it is a single stacked-bar chart, and
-hand-written output is small (≈ 40 KB for 90 days), deterministic (byte-identical for the same
+hand-written output is small, deterministic (byte-identical for the same
 input, so re-publishing a day changes nothing), has accessible ``<title>``/``<desc>`` and a
 tooltip per bar segment, and adds no dependency.
 """

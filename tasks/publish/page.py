@@ -57,11 +57,11 @@ def page_path(content_dir: Path, topic_id: str, day: dt.date) -> Path:
     return content_dir / topic_id / f"{day.isoformat()}.md"
 
 
-# libyaml's emitter is ~10x faster than PyYAML's pure-Python one (front matter was ~4% of a
-# backfill's CPU per topic-day) and writes the same text for ordinary text, but not for
+# libyaml's emitter is much faster than PyYAML's pure-Python one (front matter is written for
+# every topic-day of a backfill) and writes the same text for ordinary text, but not for
 # characters outside the Basic Multilingual Plane (emoji), NEL, line/paragraph separators or
 # other control characters. Those (rare) documents keep the Python emitter, so page bytes
-# never depend on the emitter (tests/test_publish_yaml.py).
+# never depend on the emitter (a test checks both).
 _C_DUMPER: type | None = getattr(yaml, "CSafeDumper", None)
 _NOT_FOR_C = re.compile("[^\u0020-\u007e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
 

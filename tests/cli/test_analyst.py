@@ -1,4 +1,4 @@
-"""`parallax sql`, `parallax export`, `parallax import-seed` (parallax/cli_analyst.py)."""
+"""`parallax sql`, `parallax export`, `parallax import-seed` (parallax/cli/analyst.py)."""
 
 from __future__ import annotations
 

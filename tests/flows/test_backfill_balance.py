@@ -1,4 +1,4 @@
-"""Worker processes ahead of the slowest get a lower CPU priority (flows/backfill_processes.py)."""
+"""Worker processes ahead of the slowest get a lower CPU priority (flows/parallel/processes.py)."""
 
 from __future__ import annotations
 

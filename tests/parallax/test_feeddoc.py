@@ -1,4 +1,4 @@
-"""The Google News fast path of tasks/feeddoc.py reads exactly what feedparser reads."""
+"""The Google News fast path of parallax/feeddoc.py reads exactly what feedparser reads."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Prefect global concurrency limits for feed requests and model calls (tasks/limits.py)."""
+"""Prefect global concurrency limits for feed requests and model calls (parallax/limits.py)."""
 
 from __future__ import annotations
 

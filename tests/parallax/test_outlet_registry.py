@@ -1,4 +1,4 @@
-"""Registry loading, validation and lookups (tasks/outlets.py)."""
+"""Registry loading, validation and lookups (parallax/outlets/registry.py)."""
 
 from __future__ import annotations
 

@@ -71,7 +71,7 @@ def test_every_table_has_a_merge_rule(db_path: Path) -> None:
         "outlet_classifications",
         "feed_validators",
     }
-    assert tables == ruled, "a new table needs a rule in tasks/shards.py"
+    assert tables == ruled, "a new table needs a rule in parallax/storage/shards.py"
 
 
 def test_a_shard_is_seeded_with_context_and_merged_back_once(db_path: Path, tmp_path: Path):
