@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from parallax.outlets import NO_COUNTRY_KINDS, OutletRegistry, load_registry
+from parallax.outlets.registry import NO_COUNTRY_KINDS, OutletRegistry, load_registry
 from parallax.topics import load_topics
 from tasks.classify import classify_articles, classify_table
 

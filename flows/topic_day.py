@@ -34,6 +34,13 @@ class NoFeedsError(RuntimeError):
     """Every feed of a topic failed: there is nothing to summarize."""
 
 
+# PipelineConfig fields that are settings of the same name.
+_SAME_AS_SETTINGS = {
+    "db", "content_dir", "charts_dir", "outlets_file", "google_news_url", "fetch_timeout_s",
+    "fetch_retries", "fetch_retry_delay_s", "user_agent",
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class PipelineConfig:
     """What a topic run needs from the settings (no secrets)."""
@@ -57,15 +64,7 @@ class PipelineConfig:
     @classmethod
     def from_settings(cls, settings: Settings, day: dt.date) -> PipelineConfig:
         return cls(
-            db=settings.db,
-            content_dir=settings.content_dir,
-            charts_dir=settings.charts_dir,
-            outlets_file=settings.outlets_file,
-            google_news_url=settings.google_news_url,
-            fetch_timeout_s=settings.fetch_timeout_s,
-            fetch_retries=settings.fetch_retries,
-            fetch_retry_delay_s=settings.fetch_retry_delay_s,
-            user_agent=settings.user_agent,
+            **settings.model_dump(include=_SAME_AS_SETTINGS),
             day_bounded_search=day < dt.datetime.now(dt.UTC).date(),
             llm=settings.llm_settings(),
             llm_api_key_secret=settings.llm_api_key_secret,

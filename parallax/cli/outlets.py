@@ -29,7 +29,7 @@ def classify(
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write")],
 ) -> None:
     """Classify outlets from a CSV: adds country, kind, method, confidence, evidence (offline)."""
-    from parallax.outlets import RegistryError, load_registry
+    from parallax.outlets.registry import RegistryError, load_registry
     from tasks.classify import classify_table
 
     settings = load_settings()

@@ -11,7 +11,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from parallax import storage
-from parallax.outlets import load_registry, outlet_sides
+from parallax.outlets.articles import outlet_sides
+from parallax.outlets.registry import load_registry
 from parallax.records import INTERNATIONAL, UNKNOWN, RunRef
 from parallax.storage import save_day
 from parallax.storage.ledger import stage

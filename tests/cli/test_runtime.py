@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from typer.testing import CliRunner
 
 from parallax.cli.app import app
-from parallax.topics import Feed
-from tests.support.paths import DATA
-
-FEED_XML = (DATA / "feeds" / "gnews_sample.xml").read_bytes()
-FEED = Feed(perspective="us", query="China")
-DAY = dt.date(2026, 2, 7)
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,8 @@ import pytest
 
 from flows.backfill import DayOutcome, days_between, plan_days
 from parallax.settings import Settings
-from parallax.topics import Feed, load_topics
-from tests.support.paths import DATA
+from parallax.topics import load_topics
 
-FEED_XML = (DATA / "feeds" / "gnews_sample.xml").read_bytes()
-FEED = Feed(perspective="us", query="China")
 DAY = dt.date(2026, 2, 7)
 
 

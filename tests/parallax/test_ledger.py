@@ -12,11 +12,7 @@ from parallax.storage.ledger import (
     finish_run,
     start_run,
 )
-from parallax.topics import Feed
-from tests.support.paths import DATA
 
-FEED_XML = (DATA / "feeds" / "gnews_sample.xml").read_bytes()
-FEED = Feed(perspective="us", query="China")
 DAY = dt.date(2026, 2, 7)
 
 

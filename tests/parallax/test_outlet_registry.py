@@ -7,7 +7,8 @@ import socket
 
 import pytest
 
-from parallax.outlets import (
+from parallax.outlets import registry as outlets_mod
+from parallax.outlets.registry import (
     DEFAULT_REGISTRY_PATH,
     RegistryError,
     load_registry,
@@ -16,7 +17,6 @@ from parallax.outlets import (
     parse_registry,
     registrable_domain,
 )
-from parallax.outlets import registry as outlets_mod
 
 HEADER = "name,country,kind,ownership,domains,aliases,basis\n"
 GOOD = "Alpha Daily,US,outlet,private,alpha.com;news.alpha.com,Alpha;The Alpha,daily HQ Ohio\n"

@@ -9,8 +9,8 @@ import pytest
 
 from benchmarks.classify_accuracy import load_labelled, score
 from parallax.headlines import trailing_publisher
-from parallax.outlets import load_registry
 from parallax.outlets.placement import CONFIDENCE_CCTLD, CONFIDENCE_DOMAIN, CONFIDENCE_NAME
+from parallax.outlets.registry import load_registry
 from parallax.records import CLASSIFICATION_COLUMNS, OutletClassification
 from parallax.topics import load_topics
 from tasks.classify import classify_articles, classify_outlet, classify_table

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from parallax.llm import LLMClient, LLMSettings, MemoryLLMStore, make_llm_client
-from parallax.outlets import load_registry
+from parallax.outlets.registry import load_registry
 from parallax.settings import Settings
 from parallax.topics import load_topics
 from tasks.classify import classify_articles, classify_outlet
