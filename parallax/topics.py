@@ -32,6 +32,7 @@ class TopicSettings(_Frozen):
     show_international: bool = True
     international_max: int = Field(5, ge=0, le=50, description="articles listed apart when shown")
     recent_days: int = Field(3, ge=0, le=30, description="days whose pages' articles go last")
+    max_per_outlet: int = Field(2, ge=1, le=50, description="articles of one outlet on one side")
 
 
 class Perspective(_Frozen):
@@ -49,14 +50,30 @@ class Perspective(_Frozen):
 
 
 class Feed(_Frozen):
+    """One Google News search: its side, query (in the edition's language) and edition."""
+
     perspective: str
     query: str = Field(min_length=1)
     language: str = Field("en", pattern=r"^[a-z]{2,3}$")
     region: str = Field("US", pattern=r"^[A-Z]{2}$")
+    # Google News edition parameters when they differ from language-REGION / REGION:language,
+    # e.g. Chinese editions: hl zh-CN, ceid CN:zh-Hans; Latin American Spanish: hl es-419.
+    hl: str | None = Field(None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$")
+    ceid: str | None = Field(None, pattern=r"^[A-Z]{2}:[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$")
 
     @property
     def locale(self) -> str:
+        """The articles' language and region, e.g. zh-TW: what the page tags them with."""
         return f"{self.language}-{self.region}"
+
+    @property
+    def edition(self) -> dict[str, str]:
+        """Google News' hl, gl and ceid parameters of this feed."""
+        return {
+            "hl": self.hl or self.locale,
+            "gl": self.region,
+            "ceid": self.ceid or f"{self.region}:{self.language}",
+        }
 
 
 class Topic(_Frozen):
@@ -65,6 +82,9 @@ class Topic(_Frozen):
     active: bool = True
     perspectives: tuple[Perspective, ...] = Field(min_length=1)
     feeds: tuple[Feed, ...] = Field(min_length=1)
+    # A side whose country's own affairs are the topic (Venezuela's politics, economy, ...),
+    # not only its relationship with the other side.
+    focus: str | None = None
     settings: TopicSettings = TopicSettings()
 
     @model_validator(mode="after")
@@ -72,6 +92,8 @@ class Topic(_Frozen):
         ids = [p.id for p in self.perspectives]
         if len(set(ids)) != len(ids):
             raise ValueError(f"duplicate perspective ids: {ids}")
+        if self.focus is not None and self.focus not in ids:
+            raise ValueError(f"focus {self.focus!r} is not a perspective; known: {ids}")
         unknown = {f.perspective for f in self.feeds} - set(ids)
         if unknown:
             raise ValueError(f"feeds name unknown perspectives {sorted(unknown)}; known: {ids}")

@@ -155,7 +155,8 @@ def parse_feeds(
         counts.update(
             feeds=len(frames),
             reused_feeds=[
-                f"{r.perspective} feed from run {r.from_run} ({r.fetched_at:%Y-%m-%d %H:%M} UTC)"
+                f"{r.perspective} ({'-'.join(locales[int(r.feed_index)])}) feed from run "
+                f"{r.from_run} ({r.fetched_at:%Y-%m-%d %H:%M} UTC)"
                 for r in reused.itertuples()
             ],
             articles=len(articles),

@@ -57,12 +57,7 @@ def build_search_url(
         query = (
             f"{query} after:{first.isoformat()} before:{(last + dt.timedelta(days=1)).isoformat()}"
         )
-    params = {
-        "q": query,
-        "hl": f"{feed.language}-{feed.region}",
-        "gl": feed.region,
-        "ceid": f"{feed.region}:{feed.language}",
-    }
+    params = {"q": query, **feed.edition}
     return f"{base_url.rstrip('/')}/rss/search?{urlencode(params, quote_via=quote)}"
 
 
