@@ -4,6 +4,7 @@ publish, shared by the daily, backfill and replay flows (`run_topic`)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,10 @@ from prefect.context import FlowRunContext
 
 from flows.report import create_artifacts, load_per_side, load_report
 from parallax import limits
+from parallax.embeddings import shared_embedder
+from parallax.lexicon import load_lexicon
 from parallax.llm import make_llm_client
+from parallax.outlets.registry import load_registry
 from parallax.progress import report
 from parallax.records import RunRef
 from parallax.settings import LLMSettings, Settings
@@ -26,6 +30,9 @@ from tasks.dedupe import dedupe_articles
 from tasks.fetch import FeedFetchError, FetchOutcome, build_search_url, fetch_feed
 from tasks.parse import parse_feeds
 from tasks.publish import publish_day
+from tasks.relevance import relevance_day
+from tasks.relevance.local import LocalScorer
+from tasks.relevance.scorer import load_scoring
 from tasks.select import select_day
 from tasks.summarize import make_summarizer, summarize_day
 
@@ -37,7 +44,8 @@ class NoFeedsError(RuntimeError):
 # PipelineConfig fields that are settings of the same name.
 _SAME_AS_SETTINGS = {
     "db", "content_dir", "charts_dir", "outlets_file", "google_news_url", "fetch_timeout_s",
-    "fetch_retries", "fetch_retry_delay_s", "user_agent",
+    "fetch_retries", "fetch_retry_delay_s", "user_agent", "lexicon_file", "relevance_file",
+    "embedding_threads",
 }  # fmt: skip
 
 
@@ -49,6 +57,9 @@ class PipelineConfig:
     content_dir: Path
     charts_dir: Path | None  # None: no chart (a backfill draws charts once at its end)
     outlets_file: Path
+    lexicon_file: Path
+    relevance_file: Path
+    embedding_threads: int  # 0: one per CPU core (a backfill's worker processes take 1 each)
     google_news_url: str
     fetch_timeout_s: float
     fetch_retries: int
@@ -58,6 +69,7 @@ class PipelineConfig:
     llm: LLMSettings | None = None  # None: the extractive summarizer
     llm_api_key_secret: str | None = None  # Prefect Secret block name, loaded at run time
     classify_with_llm: bool = False  # the LLM fallback for unknown outlets (needs llm)
+    relevance_with_llm: bool = False  # the model judges relevance (needs llm)
     # Model answers shared between a backfill's worker processes (parallax.llm.SharingLLMStore).
     shared_answers: Any = field(default=None, compare=False, repr=False)
 
@@ -69,6 +81,7 @@ class PipelineConfig:
             llm=settings.llm_settings(),
             llm_api_key_secret=settings.llm_api_key_secret,
             classify_with_llm=settings.classify_with_llm,
+            relevance_with_llm=settings.relevance_with_llm,
         )
 
 
@@ -85,7 +98,7 @@ class TopicResult:
     error: str | None = None
 
 
-STAGES = ("fetch", "parse", "dedupe", "classify", "select", "summarize", "publish")
+STAGES = ("fetch", "parse", "dedupe", "classify", "relevance", "select", "summarize", "publish")
 
 
 @dataclass(frozen=True)
@@ -179,6 +192,7 @@ def run_topic(
         )
         summarizer = make_summarizer(llm)
         fallback = LLMOutletFallback(llm) if llm and config.classify_with_llm else None
+        scorer = local_scorer(config)
         start_run(
             config.db,
             run,
@@ -193,7 +207,9 @@ def run_topic(
                 ok = [o for o in outcomes if o.ok]
                 counts.update(feeds=len(outcomes), ok=len(ok), items=sum(o.item_count for o in ok))
                 result.warnings += [
-                    f"{o.perspective} feed failed: {o.error}" for o in outcomes if not o.ok
+                    f"{o.perspective} ({topic.feeds[o.feed_index].locale}) feed failed: {o.error}"
+                    for o in outcomes
+                    if not o.ok
                 ]
                 # With no usable answer now, parse falls back on earlier stored answers.
             report(topic.id, "fetch", f"{len(ok)}/{len(outcomes)} feeds, {counts['items']} items")
@@ -221,6 +237,17 @@ def run_topic(
                 "classify",
                 ", ".join(f"{k} {v}" for k, v in sorted(classified["by_perspective"].items())),
             )
+        if due("relevance"):
+            judge = llm if config.relevance_with_llm else None
+            judged = call(relevance_day, run, config.db, topic, window, scorer, judge)
+            report(
+                topic.id,
+                "relevance",
+                f"{judged['on_topic']} on topic, {judged['off_topic']} off, "
+                f"{judged['judged']} judged now ({judged['method']})",
+            )
+            if judged["fallback"]:
+                result.warnings.append(f"relevance judged locally: {judged['fallback']}")
         if due("select"):
             if before_select is not None:
                 before_select()
@@ -242,6 +269,7 @@ def run_topic(
             window,
             config.charts_dir,
             summarized,
+            plan.fetch_run_id or run.run_id,
         )
         artifacts = plan.artifacts and ctx is not None
         outcome = load_report(config.db, run, window) if artifacts else None
@@ -269,6 +297,17 @@ def run_topic(
             except Exception as ledger_exc:  # e.g. the database is the problem
                 result.error += f" (and the run ledger could not be updated: {ledger_exc})"
     return result
+
+
+def local_scorer(config: PipelineConfig) -> LocalScorer:
+    """The local relevance scorer: the lexicon, the weights and the process's embedding model."""
+    threads = config.embedding_threads or os.cpu_count() or 1
+    return LocalScorer(
+        lexicon=load_lexicon(config.lexicon_file),
+        scoring=load_scoring(config.relevance_file),
+        embedder=shared_embedder(threads),
+        registry=load_registry(config.outlets_file),
+    )
 
 
 def run_limits(settings: Settings) -> dict[str, int]:

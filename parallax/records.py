@@ -98,6 +98,7 @@ class DigestArticle:
     description: str = ""
     ownership: str | None = None
     also_carried_by: tuple[str, ...] = ()  # outlets whose copies were dropped as duplicates
+    continuing: bool = False  # already on one of the previous days' pages (nothing fresher)
 
     @property
     def locale(self) -> str:
@@ -152,7 +153,6 @@ class DigestSummary:
     highlights: tuple[Bullet, ...]
     sides: Mapping[str, tuple[Bullet, ...]]  # perspective id -> bullets
     differences: tuple[Bullet, ...] = ()
-    off_topic: tuple[int, ...] = ()  # article numbers judged off-topic, left off the page
     note: str | None = None  # e.g. why an LLM answer was rejected and we fell back
     extra: Mapping[str, object] = field(default_factory=dict)
 

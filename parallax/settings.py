@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     )
     topics_file: Path = PROJECT_ROOT / "config" / "topics.yaml"
     outlets_file: Path = PROJECT_ROOT / "config" / "outlets.csv"
+    lexicon_file: Path = PROJECT_ROOT / "config" / "lexicon.yaml"
+    relevance_file: Path = Field(
+        PROJECT_ROOT / "config" / "relevance.yaml",
+        description="weights of the local relevance score",
+    )
+    embedding_threads: int = Field(
+        0, ge=0, description="threads of the embedding model; 0 = one per CPU core"
+    )
     google_news_url: str = Field(
         "https://news.google.com", description="base URL of the Google News RSS search endpoint"
     )
@@ -80,6 +88,9 @@ class Settings(BaseSettings):
     )
     classify_with_llm: bool = Field(
         True, description="ask the model about outlets the registry cannot place (needs a model)"
+    )
+    relevance_with_llm: bool = Field(
+        True, description="with a model configured, let it judge which headlines are on-topic"
     )
     llm_timeout_s: float = Field(60.0, gt=0)
     llm_max_retries: int = Field(3, ge=0, le=10)

@@ -1,7 +1,8 @@
 """The `parallax` command line: every command is registered here, in one place.
 
 The commands live by subject: pipeline.py (run, demo, topics, migrate), ops.py (backfill,
-replay, runs), analyst.py (sql, export, import-seed), outlets.py (classify, outlets unknown).
+replay, runs), analyst.py (sql, export, import-seed), outlets.py (classify, outlets unknown),
+relevance.py (relevance).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ configure_quiet_env()  # before Prefect is imported anywhere
 # are skipped.
 atexit.register(gc.freeze)
 
-from parallax.cli import analyst, ops, outlets, pipeline  # noqa: E402
+from parallax.cli import analyst, ops, outlets, pipeline, relevance  # noqa: E402
 
 app = typer.Typer(
     help="Parallax: daily multi-perspective news digests. See README.md.",
@@ -39,6 +40,7 @@ app.command()(analyst.sql)
 app.command()(analyst.export)
 app.command(name="import-seed")(analyst.import_seed)
 app.command()(outlets.classify)
+app.command()(relevance.relevance)
 app.add_typer(outlets.outlets_app, name="outlets")
 
 

@@ -26,6 +26,7 @@ TABLE_OWNERS: Mapping[str, tuple[str, ...]] = {
     "parse": ("articles",),
     "dedupe": ("duplicates", "story_clusters"),
     "classify": ("article_perspectives", "outlet_classifications", "outlets"),
+    "relevance": ("article_relevance",),
     "select": ("selections", "selection_shortfalls"),
     "summarize": ("summaries",),
     "publish": ("digests",),
@@ -33,6 +34,7 @@ TABLE_OWNERS: Mapping[str, tuple[str, ...]] = {
 OTHER_WRITERS: Mapping[str, tuple[str, ...]] = {
     "ledger": ("runs", "stage_runs"),
     "model client": ("llm_calls",),
+    "embedding cache": ("title_embeddings",),
     "seed import": ("seed_digests", "seed_articles"),
     "schema": ("schema_migrations", "schema_views"),
 }
@@ -43,6 +45,7 @@ DAY_TABLES = (
     "duplicates",
     "story_clusters",
     "article_perspectives",
+    "article_relevance",
     "selections",
     "selection_shortfalls",
     "summaries",

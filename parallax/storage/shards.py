@@ -32,7 +32,8 @@ log = logging.getLogger("parallax.shards")
 # DAY_TABLES are replaced per (topic, day) of the shard's scope.
 RUN_TABLES = ("stage_runs", "raw_fetches", "llm_calls")  # rows of the shard's new runs
 NOT_MERGED = ("schema_migrations", "schema_views", "seed_digests", "seed_articles")
-# runs, outlets, outlet_classifications and feed_validators have their own rules below.
+# runs, outlets, outlet_classifications, feed_validators and title_embeddings have their own
+# rules below.
 
 SCOPE = "shard_scope"  # in a shard: the (topic, day) pairs it was made to run
 
@@ -81,6 +82,7 @@ def seed_shard(
             con.execute(query("shard_seed_validators"), {"topics": topics})
             con.execute(query("shard_seed_validator_bodies"))
             con.execute(query("shard_seed_model_answers"))
+            con.execute(query("shard_seed_embeddings"))
     finally:
         con.execute(query("shard_detach"))
 
@@ -101,6 +103,7 @@ def merge_shard(con: duckdb.DuckDBPyConnection, shard: Path) -> int:
             con.execute(query("shard_merge_outlets"))
             con.execute(query("shard_merge_outlet_classifications"))
             con.execute(query("shard_merge_validators"))
+            con.execute(query("shard_merge_embeddings"))
             con.execute(query("shard_runs_drop"))
     finally:
         con.execute(query("shard_detach"))

@@ -70,7 +70,15 @@ def test_failed_replace_keeps_previous_rows(con):
 def test_replace_days_is_one_transaction(con):
     storage.replace_day(con, "duplicates", "t", DAY, "run1", _dupes("a"))
     shortfalls = pd.DataFrame(
-        {"side": ["s", "s"], "quota": 1, "available": 0, "selected": 0, "shortfall": 1}
+        {
+            "side": ["s", "s"],
+            "quota": 1,
+            "available": 0,
+            "selected": 0,
+            "shortfall": 1,
+            "off_topic": 0,
+            "outlet_capped": 0,
+        }
     )  # one side twice: the second table's insert fails after the first was replaced
     with pytest.raises(duckdb.ConstraintException):
         storage.replace_days(

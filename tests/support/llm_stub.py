@@ -250,3 +250,38 @@ def valid_answer(request: ReceivedRequest) -> StubReply:
             "off_topic": [],
         }
     )
+
+
+def relevance_answer(request: ReceivedRequest) -> StubReply:
+    """Judges every headline of a relevance prompt on-topic (confidence 0.9)."""
+    prompt = next(
+        str(m["content"]) for m in request.messages if "</headlines>" in str(m["content"])
+    )
+    block = prompt.split("\n<headlines>", 1)[1]
+    rows = block.split("</headlines>", 1)[0].strip().splitlines()[1:]
+    return StubReply.json(
+        {
+            "judgements": [
+                {
+                    "id": int(r.split("|", 1)[0]),
+                    "on_topic": True,
+                    "confidence": 0.9,
+                    "reason": "stub",
+                }
+                for r in rows
+            ]
+        }
+    )
+
+
+def any_answer(request: ReceivedRequest) -> StubReply:
+    """A valid answer to whichever question the pipeline asks: which headlines are on-topic,
+    which country an outlet is from (an honest "unknown"), or the summary."""
+    content = " ".join(str(m.get("content", "")) for m in request.messages)
+    if "</headlines>" in content:
+        return relevance_answer(request)
+    if "<outlet>" in content:
+        return StubReply.json(
+            {"country": None, "kind": "unknown", "confidence": 0, "reason": "stub"}
+        )
+    return valid_answer(request)

