@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import duckdb
 import pandas as pd
@@ -66,6 +65,7 @@ def digest_input(topic: Topic, day: dt.date, rows: DigestRows) -> DigestInput:
             description=_str(r.description),
             ownership=_opt(r.ownership),
             also_carried_by=tuple(o for o in carried.get(r.article_id, ()) if o != r.source_name),
+            continuing=bool(r.continuing),
         )
         for r in rows.articles.itertuples()
     )
@@ -88,46 +88,14 @@ def digest_input(topic: Topic, day: dt.date, rows: DigestRows) -> DigestInput:
     )
 
 
-def without_off_topic(
-    digest: DigestInput, summary: DigestSummary
-) -> tuple[DigestInput, DigestSummary]:
-    """Drop articles judged off-topic and renumber the rest, keeping citations pointing right."""
-    if not summary.off_topic:
-        return digest, summary
-    dropped = set(summary.off_topic)
-    kept = [a for a in digest.articles if a.number not in dropped]
-    renumber = {a.number: i for i, a in enumerate(kept, start=1)}
-    articles = tuple(replace(a, number=renumber[a.number]) for a in kept)
-
-    def remap(bullets: tuple[Bullet, ...]) -> tuple[Bullet, ...]:
-        out = []
-        for b in bullets:
-            cites = tuple(renumber[c] for c in b.citations if c in renumber)
-            if cites or not b.citations:
-                out.append(Bullet(text=b.text, citations=cites))
-        return tuple(out)
-
-    stories = tuple(
-        replace(st, numbers=tuple(renumber[n] for n in st.numbers if n in renumber))
-        for st in digest.stories
-    )
-    stories = tuple(st for st in stories if st.numbers)
-    return replace(digest, articles=articles, stories=stories), replace(
-        summary,
-        highlights=remap(summary.highlights),
-        sides={s: remap(b) for s, b in summary.sides.items()},
-        differences=remap(summary.differences),
-    )
-
-
-def summary_row(summary: DigestSummary, off_topic_ids: list[str] | None = None) -> dict:
+def summary_row(summary: DigestSummary) -> dict:
     bullets = lambda items: [asdict(b) for b in items]  # noqa: E731
     return {
         "summarizer": summary.summarizer,
         "highlights": json.dumps(bullets(summary.highlights), ensure_ascii=False),
         "sides": json.dumps({s: bullets(b) for s, b in summary.sides.items()}, ensure_ascii=False),
         "differences": json.dumps(bullets(summary.differences), ensure_ascii=False),
-        "off_topic": json.dumps(off_topic_ids or []),
+        "off_topic": "[]",  # older versions' summarizer could leave articles off; relevance does
         "note": summary.note,
     }
 
@@ -141,7 +109,6 @@ def summary_from_row(row: dict) -> DigestSummary:
         highlights=load(json.loads(row["highlights"])),
         sides={s: load(b) for s, b in json.loads(row["sides"]).items()},
         differences=load(json.loads(row["differences"])),
-        off_topic=(),  # already removed from the selection by the summarize stage
         note=_opt(row["note"]),
     )
 
@@ -149,26 +116,8 @@ def summary_from_row(row: dict) -> DigestSummary:
 @dataclass(frozen=True)
 class SummarizedDay:
     """What the summarize stage stored, handed to publish so it need not read it back: the
-    page's articles (renumbered without the off-topic ones) and the summary as stored."""
+    page's articles and the summary as stored."""
 
     page: DigestInput
     summary: DigestSummary
     counts: dict
-
-
-def page_articles(digest: DigestInput, left_off: Collection[str]) -> DigestInput:
-    """The digest without the articles whose ids are in ``left_off`` (those the summarizer
-    judged off-topic), renumbered as the page numbers them."""
-    if not left_off:
-        return digest
-    kept = [a for a in digest.articles if a.article_id not in set(left_off)]
-    renumber = {a.number: i for i, a in enumerate(kept, start=1)}
-    stories = tuple(
-        replace(st, numbers=tuple(renumber[n] for n in st.numbers if n in renumber))
-        for st in digest.stories
-    )
-    return replace(
-        digest,
-        articles=tuple(replace(a, number=renumber[a.number]) for a in kept),
-        stories=tuple(st for st in stories if st.numbers),
-    )

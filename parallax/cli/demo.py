@@ -1,6 +1,6 @@
 """A local stand-in for Google News that serves the bundled sample feeds (demo and tests).
 
-It answers ``/rss/search?q=...`` on 127.0.0.1 with ``samples/feeds/<topic>/<perspective>.xml``
+It answers ``/rss/search?q=...`` on 127.0.0.1 with ``samples/feeds/<topic>/<side>-<locale>.xml``
 for the configured feed whose query matches once date operators are stripped, so the demo runs
 the real fetch path (HTTP, raw storage, retries) without a network.
 """
@@ -16,7 +16,7 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from parallax.settings import PROJECT_ROOT
-from parallax.topics import load_topics
+from parallax.topics import Feed, load_topics
 
 SAMPLE_DATE = dt.date(2026, 1, 15)  # the day the sample headlines are written for
 SAMPLE_FEEDS = PROJECT_ROOT / "samples" / "feeds"
@@ -25,6 +25,11 @@ _EMPTY_FEED = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
     b"<title>Google News</title><description>no results</description></channel></rss>\n"
 )
+
+
+def sample_file(feed: Feed) -> str:
+    """The sample feed file of a configured feed: one per side and locale."""
+    return f"{feed.perspective}-{feed.locale}.xml"
 
 
 def strip_date_operators(query: str) -> str:
@@ -39,7 +44,7 @@ class SampleFeedServer:
         self.routes: dict[str, Path] = {}
         for topic in config.topics:
             for feed in topic.feeds:
-                path = feeds_dir / topic.id / f"{feed.perspective}.xml"
+                path = feeds_dir / topic.id / sample_file(feed)
                 if path.exists():
                     self.routes[strip_date_operators(feed.query)] = path
         self.topics = sorted({p.parent.name for p in self.routes.values()})

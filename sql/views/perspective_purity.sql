@@ -19,6 +19,9 @@
 --   feed_unknown                    ... whose country is unknown (aggregators, unregistered outlets)
 --   feed_purity                     feed_on_side / feed_articles: how right the old system's side would be
 --   international_share, unknown_share   feed_international / feed_articles, feed_unknown / feed_articles
+--   side_judged                     unique articles of the side's own outlets the relevance stage judged
+--   side_off_topic                  ... of them judged off-topic (never on a page)
+--   off_topic_share                 side_off_topic / side_judged
 CREATE OR REPLACE VIEW perspective_purity AS
 WITH unique_articles AS (
     SELECT a.topic, a.logical_date, a.feed_perspective, p.perspective
@@ -39,6 +42,19 @@ feeds AS (
         count(*) FILTER (WHERE perspective = 'international') AS feed_international,
         count(*) FILTER (WHERE perspective = 'unknown') AS feed_unknown
     FROM unique_articles
+    GROUP BY ALL
+),
+relevance AS (
+    SELECT
+        a.topic,
+        a.logical_date,
+        p.perspective AS side,
+        count(*) AS side_judged,
+        count(*) FILTER (WHERE NOT r.on_topic) AS side_off_topic
+    FROM articles a
+    JOIN article_perspectives p USING (topic, logical_date, article_id)
+    JOIN article_relevance r USING (topic, logical_date, article_id)
+    ANTI JOIN duplicates d USING (topic, logical_date, article_id)
     GROUP BY ALL
 ),
 placed AS (
@@ -67,6 +83,10 @@ SELECT
     coalesce(feeds.feed_unknown, 0) AS feed_unknown,
     round(feeds.feed_on_side / feeds.feed_articles, 4) AS feed_purity,
     round(feeds.feed_international / feeds.feed_articles, 4) AS international_share,
-    round(feeds.feed_unknown / feeds.feed_articles, 4) AS unknown_share
+    round(feeds.feed_unknown / feeds.feed_articles, 4) AS unknown_share,
+    coalesce(relevance.side_judged, 0) AS side_judged,
+    coalesce(relevance.side_off_topic, 0) AS side_off_topic,
+    round(relevance.side_off_topic / relevance.side_judged, 4) AS off_topic_share
 FROM feeds
-FULL JOIN placed USING (topic, logical_date, side);
+FULL JOIN placed USING (topic, logical_date, side)
+LEFT JOIN relevance USING (topic, logical_date, side);

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -20,7 +19,6 @@ from parallax.digest import (
     SummarizedDay,
     digest_input,
     digest_rows,
-    page_articles,
     summary_from_row,
 )
 from parallax.records import RunRef
@@ -28,6 +26,7 @@ from parallax.storage import save_day
 from parallax.storage.ledger import stage
 from parallax.topics import Topic
 from tasks.publish.chart import CHART_DAYS, render_topic_chart
+from tasks.publish.notes import load_facts
 from tasks.publish.page import PageCounts, page_path, render_page, topic_index
 
 __all__ = ["publish_day", "write_chart", "write_if_changed"]
@@ -76,8 +75,7 @@ def _stored_summary(con: duckdb.DuckDBPyConnection, topic: Topic, day: dt.date) 
         raise ValueError(f"{topic.id} {day} has no stored summary: run the summarize stage")
     row = rows.iloc[0].to_dict()
     digest = digest_input(topic, day, digest_rows(con, topic, day))
-    page = page_articles(digest, json.loads(row["off_topic"] or "[]"))
-    return SummarizedDay(page=page, summary=summary_from_row(row), counts={})
+    return SummarizedDay(page=digest, summary=summary_from_row(row), counts={})
 
 
 @task(name="publish", cache_policy=NO_CACHE, task_run_name="publish {run.topic}")
@@ -89,6 +87,7 @@ def publish_day(
     window: tuple[dt.date, dt.date],
     charts_dir: Path | None = None,
     summarized: SummarizedDay | None = None,
+    fetch_run_id: str | None = None,
 ) -> dict:
     """Write the day's page (and the topic's section page and chart); record it in `digests`.
 
@@ -105,6 +104,16 @@ def publish_day(
                     storage.query("perspective_counts"), [run.topic, run.logical_date, first, last]
                 ).fetchall()
             )
+            facts = load_facts(
+                con,
+                run.topic,
+                run.logical_date,
+                fetch_run_id or run.run_id,
+                {p.id: p.name for p in topic.perspectives},
+                {i: feed.locale for i, feed in enumerate(topic.feeds)},
+                topic.settings.max_per_outlet,
+                summarized.summary.note,
+            )
         # Rendering and writing the page hold no connection (other topic-days use it).
         digest, summary = summarized.page, summarized.summary
         page = render_page(
@@ -115,6 +124,7 @@ def publish_day(
                 unknown=side_counts.get("unknown", 0),
                 total=sum(side_counts.values()),
             ),
+            facts,
         )
         path = page_path(content_dir, topic.id, run.logical_date)
         changed = write_if_changed(path, page)

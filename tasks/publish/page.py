@@ -20,6 +20,7 @@ import yaml
 
 from parallax.records import INTERNATIONAL, Bullet, DigestArticle, DigestInput, DigestSummary
 from parallax.topics import Topic
+from tasks.publish.notes import PageFacts, notes_front_matter, page_notes
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
 _LIST_MARKER = re.compile(r"^(\d+)([.)])")
@@ -83,10 +84,18 @@ def dump_yaml(data: object, width: int | None = None, dumper: type | None = None
     return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=width)
 
 
-def render_page(digest: DigestInput, summary: DigestSummary, counts: PageCounts) -> str:
-    """The page for a digest whose off-topic articles the summarize stage already removed."""
-    front = _front_matter(digest, summary, counts)
+def render_page(
+    digest: DigestInput, summary: DigestSummary, counts: PageCounts, facts: PageFacts | None = None
+) -> str:
+    """The page of a digest; ``facts`` say what it lacks (a short side, a failed feed, ...)."""
+    facts = facts or PageFacts(side_names=dict(digest.sides))
+    notes = page_notes(facts)
+    front = {**_front_matter(digest, summary, counts), **notes_front_matter(facts)}
+    if notes:
+        front["notes"] = notes
+    front["draft"] = front.pop("draft")  # last, as the old system wrote it
     body = [
+        *([_notes_section(notes)] if notes else []),
         _section(
             "Overall Highlights", summary.highlights, "No articles were available for this period."
         ),
@@ -177,7 +186,12 @@ def _article_meta(a: DigestArticle) -> dict:
         "locale": a.locale,
         "published": a.published_at.date().isoformat() if a.published_at else None,
         **({"alsoCarriedBy": list(a.also_carried_by)} if a.also_carried_by else {}),
+        **({"continuing": True} if a.continuing else {}),
     }
+
+
+def _notes_section(notes: list[str]) -> str:
+    return "## Coverage Notes\n\n" + "\n".join(f"- {md_text(note)}" for note in notes)
 
 
 def _section(heading: str, bullets: tuple[Bullet, ...], empty: str) -> str:
@@ -200,10 +214,12 @@ def _sources(articles: tuple[DigestArticle, ...]) -> str:
             if a.published_at
             else ""
         )
-        carried = format_carried_by(a.also_carried_by)
+        extras = [format_carried_by(a.also_carried_by)]
+        extras.append("continuing: already on an earlier page" if a.continuing else "")
         lines.append(
             f'{a.number}. <a id="source-{a.number}"></a>[{a.locale}] {title}'
-            f" - {md_text(a.source_name)}{when}" + (f" · {md_text(carried)}" if carried else "")
+            f" - {md_text(a.source_name)}{when}"
+            + "".join(f" · {md_text(extra)}" for extra in extras if extra)
         )
     return "## Sources\n\n" + "\n".join(lines)
 

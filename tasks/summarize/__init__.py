@@ -20,7 +20,6 @@ from parallax.digest import (
     digest_rows,
     summary_from_row,
     summary_row,
-    without_off_topic,
 )
 from parallax.llm import LLMClient
 from parallax.records import RunRef, Summarizer
@@ -42,22 +41,18 @@ def make_summarizer(client: LLMClient | None) -> Summarizer:
 
 @task(name="summarize", cache_policy=NO_CACHE, task_run_name="summarize {run.topic}")
 def summarize_day(run: RunRef, db: Path, topic: Topic, summarizer: Summarizer) -> SummarizedDay:
-    """Summarize the selection. Articles the summarizer judges off-topic are left off the page
-    (the rest renumbered) and listed in the summary row; `selections` stays select's."""
+    """Summarize the selection (which holds on-topic articles only: the relevance stage decided)."""
     with stage(db, run, "summarize") as counts:
         with storage.connect(db) as con:
             rows = digest_rows(con, topic, run.logical_date)
         digest = digest_input(topic, run.logical_date, rows)
         summary = summarizer.summarize(digest)  # may call a model: no DB connection held
-        off_topic = [a.article_id for a in digest.articles if a.number in set(summary.off_topic)]
-        page, summary = without_off_topic(digest, summary)
-        row = summary_row(summary, off_topic)
+        row = summary_row(summary)
         save_day(db, run, "summarize", {"summaries": pd.DataFrame([row])})
         counts.update(
             summarizer=summary.summarizer,
             highlights=len(summary.highlights),
             bullets={s: len(b) for s, b in summary.sides.items()},
-            off_topic=len(off_topic),
             note=summary.note,
         )
-    return SummarizedDay(page=page, summary=summary_from_row(row), counts=counts)
+    return SummarizedDay(page=digest, summary=summary_from_row(row), counts=counts)

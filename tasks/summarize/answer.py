@@ -98,33 +98,20 @@ def check_summary(payload: Any, digest: DigestInput) -> tuple[DigestSummary | No
             return None, [f"invalid JSON: {exc}"]
     if not isinstance(payload, Mapping):
         return None, ["the answer must be a JSON object"]
-    missing = [k for k in ("highlights", "sides", "differences", "off_topic") if k not in payload]
+    missing = [k for k in ("highlights", "sides", "differences") if k not in payload]
     if missing:
         errors.append(f"missing keys: {', '.join(missing)}")
 
     side_of = {a.number: a.side for a in digest.articles}
     ids = f"{min(side_of)}-{max(side_of)}" if side_of else "none"
 
-    off_topic_raw = payload.get("off_topic", [])
-    off_topic: list[int] = []
-    if not isinstance(off_topic_raw, list):
-        errors.append("off_topic must be a list of article ids")
-    else:
-        for value in off_topic_raw:
-            if isinstance(value, int) and not isinstance(value, bool) and value in side_of:
-                off_topic.append(value)
-            else:
-                errors.append(f"off_topic lists {value!r}, which is not an article id ({ids})")
-    dropped = set(off_topic)
-    active = active_sides(digest, off_topic)
+    active = active_sides(digest)
 
     def check_citations(bullets: Sequence[Bullet], where: str) -> None:
         for i, bullet in enumerate(bullets):
             for cite in bullet.citations:
                 if cite not in side_of:
                     errors.append(f"{where}[{i}] cites {cite}, which is not an article id ({ids})")
-                elif cite in dropped:
-                    errors.append(f"{where}[{i}] cites {cite}, which you listed as off-topic")
 
     highlights = _parse_bullets(payload.get("highlights", []), "highlights", errors)
     _count(highlights, "highlights", HIGHLIGHTS, errors)
@@ -184,7 +171,6 @@ def check_summary(payload: Any, digest: DigestInput) -> tuple[DigestSummary | No
             highlights=tuple(highlights),
             sides=sides,
             differences=tuple(differences),
-            off_topic=tuple(sorted(dropped)),
         ),
         [],
     )
@@ -193,9 +179,9 @@ def check_summary(payload: Any, digest: DigestInput) -> tuple[DigestSummary | No
 def validate_summary(payload: Any, digest: DigestInput) -> list[str]:
     """Everything wrong with a model answer (text or parsed object) for this digest; [] = ok.
 
-    Checks: JSON object with the four keys; counts in range (sides without on-topic articles:
-    no bullets); every citation an existing article id and not one listed off-topic; side
-    bullets cite only that side; highlights cite >= 2 distinct articles; each difference cites
-    both sides when two sides have articles (>= 2 sides when more); non-empty English text.
+    Checks: JSON object with the three keys; counts in range (sides without articles: no bullets);
+    every citation an existing article id; side bullets cite only that side; highlights cite >=
+    2 distinct articles; each difference cites both sides when two sides have articles (>= 2
+    sides when more); non-empty English text.
     """
     return check_summary(payload, digest)[1]

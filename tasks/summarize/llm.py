@@ -1,8 +1,8 @@
 """LLM summaries with per-bullet citations, validated before anything is published.
 
 `LLMSummarizer` asks the model (through `parallax.llm.LLMClient`) for a JSON object with overall
-highlights, bullets per side, "where they differ" and the ids of off-topic articles; every
-bullet carries the ids (``DigestArticle.number``) of the articles that support it.
+highlights, bullets per side and "where they differ"; every bullet carries the ids
+(``DigestArticle.number``) of the articles that support it.
 
 Flow: call -> `validate_summary` (answer.py) -> on errors one repair turn quoting them -> on
 errors again (or when the model cannot be reached / the budget is spent) the injected fallback

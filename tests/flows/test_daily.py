@@ -23,12 +23,13 @@ TABLES = (
     "articles",
     "duplicates",
     "article_perspectives",
+    "article_relevance",
     "selections",
     "selection_shortfalls",
     "summaries",
     "digests",
 )
-LEDGER = {"runs": 1, "stage_runs": 7, "raw_fetches": 2}  # rows one topic-run adds
+LEDGER = {"runs": 1, "stage_runs": 8}  # rows one topic-run adds (and one raw fetch per feed)
 
 
 @pytest.fixture
@@ -64,6 +65,7 @@ def _front(path: Path) -> dict:
 def test_daily_flow_publishes_and_reruns_identically(prefect_harness, env, monkeypatch):
     from flows.daily import daily_digest
 
+    configured = load_topics(Settings().topics_file)
     topics = ["us-china", "venezuela"]
     with SampleFeedServer(Settings().topics_file) as server:
         monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
@@ -81,8 +83,10 @@ def test_daily_flow_publishes_and_reruns_identically(prefect_harness, env, monke
         chart = (env / "charts" / f"{topic}.svg").read_text(encoding="utf-8")
         assert chart.startswith("<svg") and "articles per day" in chart
     after = _counts(env / "p.duckdb")
+    feeds = sum(len(configured.get(t).feeds) for t in topics)
     for table in TABLES:
         expected = before[table] + LEDGER.get(table, 0) * len(topics)
+        expected += feeds if table == "raw_fetches" else 0
         assert after[table] == expected, table
     assert {r.run_id for r in first}.isdisjoint({r.run_id for r in second})
     assert _decisions(env / "p.duckdb") == decisions  # same duplicates and stories
@@ -131,12 +135,19 @@ def test_failing_feeds_are_recorded_and_do_not_stop_other_topics(prefect_harness
     config = load_topics(Settings().topics_file)
     us_china, india = config.get("us-china"), config.get("india-pakistan")
     server = ScriptedServer()
-    feed = {f.perspective: strip_date_operators(f.query) for f in us_china.feeds}
-    body = (SAMPLE_FEEDS / "us-china" / "us.xml").read_bytes()
-    # us feed: a 503 then the feed (retried); china feed: always truncated XML.
+    english = [f for f in us_china.feeds if f.language == "en"]
+    feed = {f.perspective: strip_date_operators(f.query) for f in english}
+    body = (SAMPLE_FEEDS / "us-china" / "us-en-US.xml").read_bytes()
+    # us feed: a 503 then the feed (retried); china feed: always truncated XML; the Chinese
+    # language feed of the china side answers normally.
     server.script(feed["us"], Reply(503, b"busy"), Reply(200, body))
-    china = (SAMPLE_FEEDS / "us-china" / "china.xml").read_bytes()
+    china = (SAMPLE_FEEDS / "us-china" / "china-en-US.xml").read_bytes()
     server.script(feed["china"], Reply(200, china[: len(china) // 2]))
+    chinese = next(f for f in us_china.feeds if f.language == "zh")
+    server.script(
+        strip_date_operators(chinese.query),
+        Reply(200, (SAMPLE_FEEDS / "us-china" / "china-zh-CN.xml").read_bytes()),
+    )
     for f in india.feeds:  # every india-pakistan feed is down
         server.script(strip_date_operators(f.query), Reply(500, b"error"))
     monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.url)
@@ -149,7 +160,9 @@ def test_failing_feeds_are_recorded_and_do_not_stop_other_topics(prefect_harness
 
     ok, down = results["us-china"], results["india-pakistan"]
     assert ok.status == "succeeded" and ok.per_side.get("us", 0) > 0
-    assert any("china feed failed" in w and "malformed feed" in w for w in ok.warnings), ok.warnings
+    assert any("china (en-US) feed failed" in w and "malformed feed" in w for w in ok.warnings), (
+        ok.warnings
+    )
     assert down.status == "failed" and "HTTP 500" in (down.error or "")
     with duckdb.connect(str(env / "p.duckdb"), read_only=True) as con:
         fetches = con.execute(
@@ -159,8 +172,10 @@ def test_failing_feeds_are_recorded_and_do_not_stop_other_topics(prefect_harness
         runs = dict(con.execute("SELECT topic, status FROM runs").fetchall())
     us_attempts = [(f[2], f[3], f[4]) for f in fetches if f[:2] == ("us-china", "us")]
     assert us_attempts == [(1, 503, False), (2, 200, True)]
-    china_attempts = [f for f in fetches if f[:2] == ("us-china", "china")]
+    china_attempts = [f for f in fetches if f[:2] == ("us-china", "china") and not f[4]]
     assert len(china_attempts) == 3 and all("malformed" in f[5] for f in china_attempts)
+    page = Path(ok.page or "").read_text(encoding="utf-8")
+    assert "The China (en-US) feed failed today (malformed feed" in page  # said in words
     assert runs == {"us-china": "succeeded", "india-pakistan": "failed"}
 
 
@@ -169,24 +184,29 @@ def test_rerun_during_an_outage_reuses_the_stored_answer(prefect_harness, env, m
     from parallax.cli.demo import strip_date_operators
 
     topic = load_topics(Settings().topics_file).get("us-china")
-    feed = {f.perspective: strip_date_operators(f.query) for f in topic.feeds}
     server = ScriptedServer()
-    for side in ("us", "china"):
-        server.script(
-            feed[side], Reply(200, (SAMPLE_FEEDS / "us-china" / f"{side}.xml").read_bytes())
-        )
+    for f in topic.feeds:
+        sample = SAMPLE_FEEDS / "us-china" / f"{f.perspective}-{f.locale}.xml"
+        server.script(strip_date_operators(f.query), Reply(200, sample.read_bytes()))
+    china = next(f for f in topic.feeds if f.perspective == "china" and f.language == "en")
     monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.url)
     try:
         (good,) = daily_digest(topics=["us-china"], date=SAMPLE_DATE)
         page = Path(good.page or "").read_bytes()
         before = _counts(env / "p.duckdb")
-        server.script(feed["china"], Reply(503, b"down"))
+        server.script(strip_date_operators(china.query), Reply(503, b"down"))
         (again,) = daily_digest(topics=["us-china"], date=SAMPLE_DATE)
     finally:
         server.close()
 
     assert again.status == "succeeded"
-    assert any("china feed failed" in w for w in again.warnings)
-    assert any(w.startswith("reusing the stored china feed from run") for w in again.warnings)
-    assert Path(again.page or "").read_bytes() == page  # nothing lost, nothing one-sided
+    assert any("china (en-US) feed failed" in w for w in again.warnings)
+    assert any(
+        w.startswith("reusing the stored china (en-US) feed from run") for w in again.warnings
+    )
+    after = Path(again.page or "").read_text(encoding="utf-8")
+    # Nothing lost, nothing one-sided; the page says which feed failed and what it used.
+    assert "The China (en-US) feed failed today (HTTP 503" in after
+    assert "this page uses the answer it gave on" in after
+    assert after.split("## Sources", 1)[1] == page.decode().split("## Sources", 1)[1]
     assert _counts(env / "p.duckdb")["articles"] == before["articles"]

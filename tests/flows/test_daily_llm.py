@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from tests.support.llm_stub import (
     LLMStub,
     ReceivedRequest,
     StubReply,
-    prompt_articles,
+    any_answer,
     valid_answer,
 )
 
@@ -35,6 +34,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, llm_stub: LLMStub) -> P
     monkeypatch.setenv("PARALLAX_LLM_API_BASE", llm_stub.api_base)
     monkeypatch.setenv("OPENAI_API_KEY", SENTINEL_KEY)
     monkeypatch.setenv("PARALLAX_CLASSIFY_WITH_LLM", "false")  # tested in test_classify_llm.py
+    monkeypatch.setenv("PARALLAX_RELEVANCE_WITH_LLM", "false")  # tested below, on its own
     monkeypatch.setenv("PARALLAX_LLM_INPUT_COST_PER_TOKEN", "0.00000015")
     monkeypatch.setenv("PARALLAX_LLM_OUTPUT_COST_PER_TOKEN", "0.0000006")
     return tmp_path
@@ -58,7 +58,7 @@ def test_llm_pages_cite_valid_sources_and_replays_cost_no_calls(
     assert f"summarizer: llm:{STUB_MODEL}" in page
     assert "## Where They Differ" in page
     sources = set(re.findall(r'<a id="source-(\d+)"></a>', page))
-    body = page.split("---\n", 2)[2]
+    body = page.split("---\n", 2)[2].split("## Overall Highlights", 1)[1]  # notes cite nothing
     bullets = [line for line in body.splitlines() if line.startswith("- ")]
     assert bullets and all(CITATION.search(b) for b in bullets)
     for line in bullets:
@@ -74,38 +74,22 @@ def test_llm_pages_cite_valid_sources_and_replays_cost_no_calls(
     assert calls[0] == (False, 120, 80) and calls[-1][0] is True
 
 
-def off_topic_answer(request: ReceivedRequest) -> StubReply:
-    """A valid summary that judges the last listed article off-topic (and cites it nowhere)."""
-    last = prompt_articles(request)[-1][0]
-    answer = json.loads(valid_answer(request).content)
-    for key in ("highlights", "differences"):
-        for bullet in answer[key]:
-            bullet["citations"] = [c for c in bullet["citations"] if c != last]
-    for bullets in answer["sides"].values():
-        for bullet in bullets:
-            bullet["citations"] = [c for c in bullet["citations"] if c != last]
-    answer["off_topic"] = [last]
-    return StubReply.json(answer)
-
-
 def test_publish_renders_what_summarize_stored(prefect_harness, env, monkeypatch, llm_stub):
     """Publish gets the summarized page in memory; replaying only the publish stage reads it
-    back from the database instead, and must give the same bytes (off-topic drop included)."""
+    back from the database instead, and must give the same bytes."""
     from flows.daily import daily_digest
     from flows.replay import replay
 
-    llm_stub.responder = off_topic_answer
+    llm_stub.responder = valid_answer
     with SampleFeedServer(Settings().topics_file) as server:
         monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
         (result,) = daily_digest(topics=["us-china"], date=SAMPLE_DATE)
     page = Path(result.page).read_text(encoding="utf-8")
     with duckdb.connect(str(env / "p.duckdb"), read_only=True) as con:
-        (off_topic,) = con.execute("SELECT off_topic FROM summaries").fetchall()[0]
         (selected,) = con.execute("SELECT count(*) FROM selections").fetchall()[0]
         (listed,) = con.execute("SELECT count(*) FROM page_articles").fetchall()[0]
-    assert len(json.loads(off_topic)) == 1
-    # select's choice stays as select stored it; the page and the run's counts leave it off
-    assert page.count('<a id="source-') == listed == selected - 1 == sum(result.per_side.values())
+    assert selected > 0
+    assert page.count('<a id="source-') == listed == selected == sum(result.per_side.values())
 
     again = replay(topic="us-china", date=SAMPLE_DATE, from_stage="publish")
     assert again.status == "succeeded" and again.diff == ""
@@ -133,6 +117,8 @@ def test_invalid_answers_fall_back_to_extractive_with_the_reason(
     assert "fell back" in note.lower() or "extractive" in note.lower()
     assert any("invalid JSON" in e for e in errors[0][0])
     assert errors[1][0]  # the repair answer was rejected too, and says why
+    assert "## Coverage Notes" in page  # the reader is told, in words
+    assert "The summary is built from the headlines, not written by the model" in page
 
 
 def test_api_key_from_a_prefect_secret_block(prefect_harness):
@@ -143,3 +129,52 @@ def test_api_key_from_a_prefect_secret_block(prefect_harness):
     Secret(value=SENTINEL_KEY).save("parallax-test-llm-key", overwrite=True)
     assert load_api_key("parallax-test-llm-key") == SENTINEL_KEY
     assert load_api_key(None) is None
+
+
+def test_the_model_judges_relevance_in_one_call_and_a_replay_makes_none(
+    prefect_harness, env, monkeypatch, llm_stub
+):
+    from flows.daily import daily_digest
+    from flows.replay import replay
+
+    monkeypatch.setenv("PARALLAX_RELEVANCE_WITH_LLM", "true")
+    llm_stub.responder = any_answer
+    with SampleFeedServer(Settings().topics_file) as server:
+        monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
+        (result,) = daily_digest(topics=["india-pakistan"], date=SAMPLE_DATE)
+    judged = [r for r in llm_stub.requests if "</headlines>" in str(r.messages[-1]["content"])]
+    assert result.status == "succeeded" and len(judged) == 1  # one batch for the topic-day
+    with duckdb.connect(str(env / "p.duckdb"), read_only=True) as con:
+        methods = con.execute("SELECT DISTINCT method FROM article_relevance").fetchall()
+        purposes = con.execute("SELECT DISTINCT purpose FROM llm_calls").fetchall()
+    assert methods == [(f"llm:{STUB_MODEL}",)]
+    assert ("relevance:india-pakistan:2026-01-15",) in purposes
+    calls = len(llm_stub.requests)
+    again = replay(topic="india-pakistan", date=SAMPLE_DATE)
+    assert again.status == "succeeded" and again.diff == "" and len(llm_stub.requests) == calls
+
+
+def test_a_rejected_relevance_answer_is_judged_locally_and_the_page_says_so(
+    prefect_harness, env, monkeypatch, llm_stub
+):
+    from flows.daily import daily_digest
+
+    monkeypatch.setenv("PARALLAX_RELEVANCE_WITH_LLM", "true")
+
+    def broken_relevance(request: ReceivedRequest) -> StubReply:
+        if any("</headlines>" in str(m["content"]) for m in request.messages):
+            return StubReply.json({"judgements": [{"id": 1, "on_topic": "maybe"}]})
+        return any_answer(request)
+
+    llm_stub.responder = broken_relevance
+    with SampleFeedServer(Settings().topics_file) as server:
+        monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
+        (result,) = daily_digest(topics=["india-pakistan"], date=SAMPLE_DATE)
+    page = Path(result.page).read_text(encoding="utf-8")
+    assert result.status == "succeeded"
+    assert any(w.startswith("relevance judged locally: answer invalid") for w in result.warnings)
+    assert "was decided by the local scorer, not the model: answer invalid after one repair" in page
+    with duckdb.connect(str(env / "p.duckdb"), read_only=True) as con:
+        rows = con.execute("SELECT DISTINCT method, fallback IS NOT NULL FROM article_relevance")
+        methods = rows.fetchall()
+    assert len(methods) == 1 and methods[0][0].startswith("local:") and methods[0][1]

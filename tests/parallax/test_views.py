@@ -51,6 +51,14 @@ SELECTIONS = [  # id, day, side, number, rank_in_side
     ("a3", D, "a", 4, 2),
     ("b1", D1, "a", 1, 1),
 ]
+RELEVANCE = [  # id, day, side, score, on_topic
+    ("a1", D, "a", 0.9, True),
+    ("a2", D, "b", 0.8, True),
+    ("a5", D, "b", 0.1, False),
+    ("a6", D, "b", 0.1, False),  # a duplicate of a5: not counted
+    ("a4", D, "unknown", 0.2, False),
+    ("b1", D1, "a", 0.7, True),
+]
 NOON = dt.datetime(2026, 2, 7, 12, tzinfo=dt.UTC)
 LLM_CALLS = [  # call_id, model, attempt, cache_hit, prompt, completion, cost, error, created_at
     ("c1", "m1", 1, False, 100, 20, 0.001, None, NOON),
@@ -134,6 +142,18 @@ def hand_built(con):
     )
     _insert(
         con,
+        "article_relevance",
+        pd.DataFrame(
+            [
+                {**common, "logical_date": day, "article_id": aid, "side": side, "score": score}
+                | {"on_topic": on, "title_key": f"k-{aid}", "method": "local:test"}
+                | {"evidence": "names a", "reused": False}
+                for aid, day, side, score, on in RELEVANCE
+            ]
+        ),
+    )
+    _insert(
+        con,
         "llm_calls",
         pd.DataFrame(
             [
@@ -173,7 +193,7 @@ def rows(con, sql: str) -> list[dict]:
 def test_every_view_file_is_a_view_with_a_documented_header(con):
     existing = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views()").fetchall()}
     assert set(VIEWS) <= existing
-    assert len(VIEWS) == 7
+    assert len(VIEWS) == 8
     for name in VIEWS:
         text = (storage.VIEWS_DIR / f"{name}.sql").read_text(encoding="utf-8")
         header = text.split("CREATE OR REPLACE VIEW")[0]
@@ -275,6 +295,9 @@ def test_perspective_purity(hand_built):
             "feed_purity": 0.25,
             "international_share": 0.25,
             "unknown_share": 0.25,
+            "side_judged": 1,  # a1 (a7, its copy, is not counted)
+            "side_off_topic": 0,
+            "off_topic_share": 0.0,
         },
         {
             "topic": "t",
@@ -291,6 +314,9 @@ def test_perspective_purity(hand_built):
             "feed_purity": 1.0,
             "international_share": 0.0,
             "unknown_share": 0.0,
+            "side_judged": 2,  # a2 and a5 are Beta's, side b's own outlet
+            "side_off_topic": 1,
+            "off_topic_share": 0.5,
         },
         {
             "topic": "t",
@@ -307,7 +333,25 @@ def test_perspective_purity(hand_built):
             "feed_purity": 1.0,
             "international_share": 0.0,
             "unknown_share": 0.0,
+            "side_judged": 1,
+            "side_off_topic": 0,
+            "off_topic_share": 0.0,
         },
+    ]
+
+
+def test_relevance_decisions(hand_built):
+    got = hand_built.execute(
+        "SELECT article_id, side, on_topic, is_duplicate, is_listed FROM relevance_decisions"
+        " ORDER BY logical_date, article_id"
+    ).fetchall()
+    assert got == [
+        ("a1", "a", True, False, True),
+        ("a2", "b", True, False, True),
+        ("a4", "unknown", False, False, False),
+        ("a5", "b", False, False, True),
+        ("a6", "b", False, True, False),
+        ("b1", "a", True, False, True),
     ]
 
 

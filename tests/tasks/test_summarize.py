@@ -1,5 +1,4 @@
-from parallax.digest import page_articles, without_off_topic
-from parallax.records import Bullet, DigestInput, DigestSummary
+from parallax.records import DigestInput
 from tasks.summarize import make_summarizer
 from tasks.summarize.extractive import ExtractiveSummarizer, key_terms
 from tests.support.digests import SAMPLE, article, digest
@@ -66,23 +65,3 @@ def test_extractive_names_one_sided_stories_as_differences():
     summary = ExtractiveSummarizer().summarize(d)
     assert [b.citations for b in summary.differences] == [(5, 6), (3,)]
     assert summary.differences[0].text.startswith("Only China outlets covered this story: ")
-
-
-def test_off_topic_articles_are_dropped_and_citations_renumbered():
-    summary = DigestSummary(
-        "llm:test",
-        highlights=(Bullet("h", (2, 5)),),
-        sides={"us": (Bullet("u", (2,)), Bullet("gone", (1,))), "china": (Bullet("c", (5,)),)},
-        off_topic=(1, 4),
-    )
-    page, kept = without_off_topic(SAMPLE, summary)
-    assert [(a.number, a.article_id) for a in page.articles] == [
-        (1, "id2"),
-        (2, "id3"),
-        (3, "id5"),
-        (4, "id6"),
-    ]
-    assert kept.highlights == (Bullet("h", (1, 3)),)
-    assert kept.sides == {"us": (Bullet("u", (1,)),), "china": (Bullet("c", (3,)),)}
-    # A replay from the publish stage rebuilds the same page from the stored off-topic ids.
-    assert page_articles(SAMPLE, ["id1", "id4"]) == page

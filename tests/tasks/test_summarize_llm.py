@@ -49,7 +49,6 @@ VALID: dict[str, Any] = {
         bullet("US coverage frames drills as a threat; Chinese coverage as routine.", 3, 6),
         bullet("US outlets stress security, Chinese outlets stress economic harm.", 1, 5),
     ],
-    "off_topic": [7],
 }
 
 
@@ -115,7 +114,6 @@ def test_valid_answer_gives_cited_summary(
     )
     assert [b.citations for b in summary.sides["china"]] == [(4,), (5,), (6,)]
     assert [b.citations for b in summary.differences] == [(3, 6), (1, 5)]
-    assert summary.off_topic == (7,)
     assert fallback.calls == 0 and llm_stub.calls == 1
     sent = llm_stub.requests[0].body
     assert sent["response_format"]["json_schema"]["name"] == "digest_summary"
@@ -170,7 +168,6 @@ def test_invalid_twice_falls_back_with_reason(
 
     assert fallback.calls == 1 and llm_stub.calls == 2
     assert summary.summarizer == "extractive"
-    assert summary.off_topic == ()  # an unvalidated answer decides nothing
     assert summary.note is not None
     assert summary.note.startswith("LLM answer invalid after one repair attempt: highlights has 1")
     assert summary.note.endswith("extractive summary shown")
@@ -186,7 +183,7 @@ def test_provider_ignoring_response_format(
     llm_stub.script(StubReply.text(f"Here is the digest:\n```json\n{json.dumps(VALID)}\n```"))
     summarizer, _ = make(llm_stub, con)
     summary = summarizer.summarize(DIGEST)
-    assert summary.summarizer.startswith("llm:") and summary.off_topic == (7,)
+    assert summary.summarizer.startswith("llm:") and len(summary.highlights) == 3
 
 
 def test_unreachable_model_falls_back(llm_stub: LLMStub, con: duckdb.DuckDBPyConnection) -> None:
@@ -219,11 +216,10 @@ def test_replaying_a_day_makes_no_calls(llm_stub: LLMStub, con: duckdb.DuckDBPyC
     again = replay.summarize(DIGEST)
 
     assert llm_stub.calls == 2  # repair path included: both answers come from llm_calls
-    assert (again.highlights, again.sides, again.differences, again.off_topic) == (
+    assert (again.highlights, again.sides, again.differences) == (
         original.highlights,
         original.sides,
         original.differences,
-        original.off_topic,
     )
     hits = con.execute("SELECT count(*) FROM llm_calls WHERE run_id = 'run-2' AND cache_hit")
     assert hits.fetchone() == (2,)
@@ -267,7 +263,7 @@ US_ONLY = DigestInput("t", "US vs China", DAY, DIGEST.sides, DIGEST.articles[:3]
     ("payload", "digest", "expected"),
     [
         ("{not json", DIGEST, "invalid JSON"),
-        ({"highlights": []}, DIGEST, "missing keys: sides, differences, off_topic"),
+        ({"highlights": []}, DIGEST, "missing keys: sides, differences"),
         (
             variant(highlights=VALID["highlights"][:2]),
             DIGEST,
@@ -294,11 +290,6 @@ US_ONLY = DigestInput("t", "US vs China", DAY, DIGEST.sides, DIGEST.articles[:3]
             "differences[1] cites no article of china",
         ),
         (
-            variant(highlights=[*VALID["highlights"][:2], bullet("Epstein and chips.", 1, 7)]),
-            DIGEST,
-            "highlights[2] cites 7, which you listed as off-topic",
-        ),
-        (
             variant(highlights=[*VALID["highlights"][:2], bullet("   ", 1, 2)]),
             DIGEST,
             "highlights[2] has empty text",
@@ -320,7 +311,6 @@ US_ONLY = DigestInput("t", "US vs China", DAY, DIGEST.sides, DIGEST.articles[:3]
             DIGEST,
             "highlights[2] is not in English",
         ),
-        (variant(off_topic=[99]), DIGEST, "off_topic lists 99, which is not an article id (1-7)"),
         (
             variant(sides={**VALID["sides"], "russia": []}),
             DIGEST,
@@ -336,7 +326,6 @@ US_ONLY = DigestInput("t", "US vs China", DAY, DIGEST.sides, DIGEST.articles[:3]
                 "highlights": [bullet("US chip curbs and tariffs.", 1, 2)] * 3,
                 "sides": {"us": VALID["sides"]["us"], "china": [bullet("x.", 4)]},
                 "differences": [],
-                "off_topic": [],
             },
             US_ONLY,
             "sides.china[0] cites 4, which is not an article id (1-3)",
@@ -350,11 +339,9 @@ US_ONLY = DigestInput("t", "US vs China", DAY, DIGEST.sides, DIGEST.articles[:3]
         "unknown-citation",
         "highlight-one-source",
         "difference-one-side",
-        "cites-off-topic",
         "empty-text",
         "spanish",
         "chinese",
-        "unknown-off-topic",
         "unknown-side",
         "citations-not-list",
         "bullets-for-empty-side",
@@ -372,7 +359,6 @@ def test_validate_accepts_valid_and_one_sided_digest() -> None:
         "highlights": [bullet("US chip curbs and tariffs dominate.", 1, 2)] * 3,
         "sides": {"us": VALID["sides"]["us"]},  # china has no articles: no bullets required
         "differences": [],  # nothing to compare
-        "off_topic": [],
     }
     assert validate_summary(one_sided, US_ONLY) == []
 
