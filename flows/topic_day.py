@@ -37,7 +37,7 @@ class NoFeedsError(RuntimeError):
 # PipelineConfig fields that are settings of the same name.
 _SAME_AS_SETTINGS = {
     "db", "content_dir", "charts_dir", "outlets_file", "google_news_url", "fetch_timeout_s",
-    "fetch_retries", "fetch_retry_delay_s", "user_agent",
+    "fetch_retries", "fetch_retry_delay_s", "user_agent", "sample_data",
 }  # fmt: skip
 
 
@@ -54,6 +54,7 @@ class PipelineConfig:
     fetch_retries: int
     fetch_retry_delay_s: float
     user_agent: str
+    sample_data: bool  # pages are the demo's invented data, marked so
     day_bounded_search: bool  # add after:/before: operators (past days, backfills)
     llm: LLMSettings | None = None  # None: the extractive summarizer
     llm_api_key_secret: str | None = None  # Prefect Secret block name, loaded at run time
@@ -242,6 +243,7 @@ def run_topic(
             window,
             config.charts_dir,
             summarized,
+            config.sample_data,
         )
         artifacts = plan.artifacts and ctx is not None
         outcome = load_report(config.db, run, window) if artifacts else None

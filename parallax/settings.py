@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     charts_dir: Path = Field(
         PROJECT_ROOT / "site" / "static" / "charts", description="where topic charts are written"
     )
+    sample_data: bool = Field(
+        False,
+        description="mark every page as sample data (the offline demo sets it); the live site "
+        "refuses to build such a page",
+    )
     topics_file: Path = PROJECT_ROOT / "config" / "topics.yaml"
     outlets_file: Path = PROJECT_ROOT / "config" / "outlets.csv"
     google_news_url: str = Field(

@@ -80,23 +80,54 @@ def run(topic: TopicOpt = None, date: DateOpt = None) -> None:
 
 
 def demo(
-    db: Annotated[Path, typer.Option(help="database for the demo")] = Path("data/demo.duckdb"),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="folder for everything the demo writes [default: demo/ in the project]; the "
+            "demo site (make demo-site) reads demo/",
+            show_default=False,
+        ),
+    ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            help="database for the demo [default: OUT/parallax.duckdb]", show_default=False
+        ),
+    ] = None,
 ) -> None:
     """Run the whole pipeline offline on the bundled sample feeds (no network, no API key)."""
-    from parallax.cli.demo import SAMPLE_DATE, SampleFeedServer
+    from parallax.cli.demo import DEMO_DIR, SAMPLE_DATE, SampleFeedServer, demo_paths
 
+    paths = demo_paths(out or DEMO_DIR)
+    db = db or paths.db
     settings = load_settings()
     with SampleFeedServer(settings.topics_file) as server:
-        os.environ["PARALLAX_GOOGLE_NEWS_URL"] = server.base_url
-        os.environ["PARALLAX_DB"] = str(db.resolve())
+        # The flows read their settings from the environment, as under a deployment.
+        os.environ.update(
+            PARALLAX_GOOGLE_NEWS_URL=server.base_url,
+            PARALLAX_DB=str(db.resolve()),
+            PARALLAX_CONTENT_DIR=str(paths.content.resolve()),
+            PARALLAX_CHARTS_DIR=str(paths.charts.resolve()),
+            PARALLAX_SAMPLE_DATA="true",
+        )
         os.environ.pop("PARALLAX_LLM_MODEL", None)
         code = run_pipeline(server.topics, SAMPLE_DATE)
     if code == 0:
         typer.echo(
-            f"\nDemo pages (sample data) are in {load_settings().content_dir}/<topic>/"
-            f"{SAMPLE_DATE}.md; the database is {db}."
+            f"\nSample pages (invented headlines, marked as such) are in {_shown(paths.content)}/"
+            f"<topic>/{SAMPLE_DATE}.md, the database is {_shown(db)}; the live site never reads "
+            "them. `make demo-site` builds them into demo/public, `make demo-serve` shows them."
         )
     raise typer.Exit(code)
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it (shorter to read)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def topics() -> None:

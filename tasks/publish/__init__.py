@@ -89,11 +89,13 @@ def publish_day(
     window: tuple[dt.date, dt.date],
     charts_dir: Path | None = None,
     summarized: SummarizedDay | None = None,
+    sample: bool = False,
 ) -> dict:
     """Write the day's page (and the topic's section page and chart); record it in `digests`.
 
     ``summarized``: the summarize stage's output when it ran in this run; otherwise (a replay
-    from the publish stage) the page and summary are read from the database.
+    from the publish stage) the page and summary are read from the database. ``sample``: the
+    page is the demo's invented data and is marked so.
     """
     with stage(db, run, "publish") as counts:
         first, last = window
@@ -115,6 +117,7 @@ def publish_day(
                 unknown=side_counts.get("unknown", 0),
                 total=sum(side_counts.values()),
             ),
+            sample=sample,
         )
         path = page_path(content_dir, topic.id, run.logical_date)
         changed = write_if_changed(path, page)

@@ -83,9 +83,21 @@ def dump_yaml(data: object, width: int | None = None, dumper: type | None = None
     return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=width)
 
 
-def render_page(digest: DigestInput, summary: DigestSummary, counts: PageCounts) -> str:
-    """The page for a digest whose off-topic articles the summarize stage already removed."""
+SAMPLE_NOTE = (
+    "**Sample data.** The headlines on this page are invented for Parallax's offline demo; "
+    "they are not news, and the outlets named never published them."
+)
+
+
+def render_page(
+    digest: DigestInput, summary: DigestSummary, counts: PageCounts, sample: bool = False
+) -> str:
+    """The page for a digest whose off-topic articles the summarize stage already removed.
+    ``sample``: the page is the demo's invented data, and says so (front matter and text)."""
     front = _front_matter(digest, summary, counts)
+    if sample:
+        front["title"] += " (sample data)"
+        front["sample"] = True
     body = [
         _section(
             "Overall Highlights", summary.highlights, "No articles were available for this period."
@@ -118,6 +130,8 @@ def render_page(digest: DigestInput, summary: DigestSummary, counts: PageCounts)
     if summary.differences:
         body.append(_section("Where They Differ", summary.differences, ""))
     body.append(_sources(digest.articles))
+    if sample:
+        body.insert(0, SAMPLE_NOTE)
     yaml_text = dump_yaml(front, width=1000)
     return f"---\n{yaml_text}---\n\n" + "\n\n".join(body) + "\n"
 
