@@ -83,6 +83,11 @@ class Settings(BaseSettings):
         description="name of a Prefect Secret block holding the API key (else the "
         "provider's own variable, e.g. OPENAI_API_KEY)",
     )
+    allow_extractive: bool = Field(
+        False,
+        description="when the configured model cannot be used (no key, unknown model), run with "
+        "the extractive summary instead of stopping before any fetch",
+    )
     classify_with_llm: bool = Field(
         True, description="ask the model about outlets the registry cannot place (needs a model)"
     )
