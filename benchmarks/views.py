@@ -6,9 +6,9 @@ Builds the schema with the real migrations and views, fills it in DuckDB SQL (IN
 from range(), no Python loops): article rows over 5 topics × 365 days, each article fetched by
 the 5 digests whose window covers it (as the pipeline does: 1M rows are 200k articles), one
 perspective row per article row, ~2% duplicates, 20 selections per topic-day, 3 LLM calls per
-topic-day (one a cache hit), one run per topic-day. Then runs, per view, `SELECT count(*)` and a typical analyst
-aggregate, and prints the median of --repeat runs. Target: < 1 s each. Exits 1 when a
-query misses it.
+topic-day (one a cache hit), one run per topic-day. Then runs, per view, `SELECT count(*)` and a
+typical analyst aggregate, and prints the median of --repeat runs. Target: < 1 s each. Exits 1
+when a query misses it.
 """
 
 from __future__ import annotations
@@ -81,7 +81,8 @@ FILL = [
            CASE WHEN item % 2 = 0 THEN 'side-a' ELSE 'side-b' END AS feed_perspective,
            'en', 'US', CAST(j AS INTEGER),
            'guid-' || item, 'https://news.example/' || item,
-           'Headline number ' || item, 'Headline number ' || item || ' - Outlet ' || (hash(item) % 2000),
+           'Headline number ' || item,
+           'Headline number ' || item || ' - Outlet ' || (hash(item) % 2000),
            NULL,
            'Outlet ' || (hash(item) % 2000), NULL, 'outlet' || (hash(item) % 2000) || '.example',
            TIMESTAMPTZ '2025-08-01 00:00:00+00' + to_days(CAST(published_day AS INTEGER))

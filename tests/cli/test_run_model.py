@@ -68,9 +68,7 @@ def test_an_allowed_fallback_publishes_extractive_pages_and_says_so(
     code, lines = _run("--allow-extractive")
     assert code == 3, lines
     assert feeds.requests  # the run went on
-    assert lines[-1].startswith(
-        "warning: 1 of 1 topics published in "
-    ) and lines[-1].endswith(
+    assert lines[-1].startswith("warning: 1 of 1 topics published in ") and lines[-1].endswith(
         "; 1 of 1 topics fell back to the extractive summary: model not used: no API key for "
         "'gpt-4o-mini': set OPENAI_API_KEY (or name a Prefect Secret block in "
         "PARALLAX_LLM_API_KEY_SECRET); extractive summary shown (venezuela)"
