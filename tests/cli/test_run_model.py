@@ -4,6 +4,7 @@ code 3, a warning artifact and a "Fell back" state in Prefect."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import duckdb
@@ -92,7 +93,7 @@ def test_answers_that_fail_validation_end_with_exit_code_3(
 
 
 def test_the_flow_run_of_a_fallback_is_marked_in_prefect(
-    prefect_harness, feeds, tmp_path, monkeypatch
+    prefect_harness, feeds, tmp_path, monkeypatch, caplog
 ):
     """What a deployment shows: the run's state is named "Fell back", with the summary line as
     its message, and a warning artifact lists what fell back and why."""
@@ -101,9 +102,24 @@ def test_the_flow_run_of_a_fallback_is_marked_in_prefect(
     from flows.daily import daily_digest
 
     monkeypatch.setenv("PARALLAX_LLM_MODEL", "gpt-4o-mini")
-    state = daily_digest(
-        topics=["venezuela"], date=SAMPLE_DATE, allow_extractive=True, return_state=True
-    )
+    run_log = logging.getLogger("prefect.flow_runs")
+    level = run_log.level
+    run_log.setLevel(logging.INFO)  # a CLI test in this process may have quietened it
+    run_log.addHandler(caplog.handler)
+    try:
+        state = daily_digest(
+            topics=["venezuela"], date=SAMPLE_DATE, allow_extractive=True, return_state=True
+        )
+    finally:
+        run_log.removeHandler(caplog.handler)
+        run_log.setLevel(level)
+    logged = [r.getMessage() for r in caplog.records if r.name == "prefect.flow_runs"]
+    assert any(
+        line.startswith(f"venezuela {SAMPLE_DATE} ok: ")
+        and "extractive summary: model not used" in line
+        for line in logged
+    ), logged  # the topic's outcome line
+    assert any(line.startswith("1 of 1 topics fell back") for line in logged)
     assert state.is_completed() and state.name == "Fell back"
     assert (state.message or "").startswith("1 of 1 topics fell back to the extractive summary")
     (result,) = state.result()
