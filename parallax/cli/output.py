@@ -7,13 +7,17 @@
   line too, with exit code 2 (`OneLineErrors`).
 - Tables and progress: rich on a terminal; plain lines when the output is a file or a pipe
   (no box drawing, no redraws), so logs and ``grep`` read them.
+- Warnings of Parallax's own loggers are ``warning:`` lines too (`plain_log_lines`), not
+  Prefect's timestamped console lines.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 import typer
@@ -156,6 +160,31 @@ class Progress:
             print(message, file=self.stream, flush=True)
 
 
+class _PlainFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
+@contextmanager
+def plain_log_lines() -> Iterator[None]:
+    """While a command runs, warnings (and errors) of the ``parallax`` loggers are printed as
+    ``warning: ...`` lines on stderr; Prefect's console handler on the root logger would print
+    them in its own timestamped format. Restored afterwards (tests invoke many commands in one
+    process)."""
+    logger = logging.getLogger("parallax")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(_PlainFormatter())
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 class OneLineErrors(TyperGroup):
     """The `parallax` group: a usage error (unknown option, bad value, missing argument) is
     one ``error:`` line naming the command's ``--help``, with exit code 2, like every other
@@ -171,7 +200,10 @@ class OneLineErrors(TyperGroup):
         **extra: Any,
     ) -> Any:
         try:
-            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+            with plain_log_lines():
+                code = super().main(
+                    args, prog_name, complete_var, False, windows_expand_args, **extra
+                )
         except typer.TyperException as exc:  # Typer's usage errors (exit code 2) and others
             context = getattr(exc, "ctx", None)
             if type(exc).__name__ == "NoArgsIsHelpError":  # no arguments: the help, as Typer

@@ -108,3 +108,19 @@ def test_a_future_date_is_refused_by_the_flows_too(prefect_harness) -> None:
         daily_digest(topics=["us-china"], date=tomorrow)
     with pytest.raises(FutureDateError):
         backfill(start=tomorrow, end=tomorrow, topics=["us-china"])
+
+
+def test_warnings_of_parallax_loggers_are_plain_lines(monkeypatch) -> None:
+    """Not Prefect's timestamped console format: the CLI's own `warning:` lines."""
+    import logging
+
+    from parallax.cli import pipeline
+
+    def settings_that_warn() -> None:
+        logging.getLogger("parallax.limits").warning("slots of a killed run released")
+        raise typer.Exit(0)
+
+    monkeypatch.setattr(pipeline, "load_settings", settings_that_warn)
+    result = runner.invoke(app, ["topics"])
+    assert result.output.splitlines() == ["warning: slots of a killed run released"]
+    assert logging.getLogger("parallax").propagate  # restored after the command
