@@ -318,6 +318,9 @@ def test_ctrl_c_keeps_finished_days_and_a_rerun_resumes(env, tmp_path):
             "PARALLAX_CLASSIFY_WITH_LLM": "false",
             "PARALLAX_BACKFILL_PROCESSES": "2",
             "PREFECT_HOME": str(tmp_path / "prefect-home"),
+            # A fresh Prefect home migrates its database as the API starts: on a busy machine
+            # that takes longer than the default 20 s, which is not what this test is about.
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
         }
         cmd = [sys.executable, "-m", "parallax.cli", "backfill", "--start", str(FIRST),
                "--end", str(last), *[a for t in TOPICS for a in ("--topic", t)]]  # fmt: skip
