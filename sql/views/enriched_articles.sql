@@ -21,21 +21,35 @@ WITH days AS (
     LEFT JOIN duplicates d USING (topic, logical_date, article_id)
     LEFT JOIN page_articles s USING (topic, logical_date, article_id)
 ),
+-- One row per article and digest day first (two feeds may return the same article that day):
+-- the per-article counts below are then plain counts, not DISTINCT ones, which are slower.
+per_day AS (
+    SELECT
+        topic,
+        article_key,
+        logical_date,
+        max({'kept': NOT is_duplicate, 'id': article_id}) AS kept_first,
+        list(feed_perspective) AS feeds,
+        bool_and(is_duplicate) AS is_duplicate,
+        bool_or(is_selected) AS is_selected
+    FROM days
+    GROUP BY topic, article_key, logical_date
+),
 facts AS (
     SELECT
         topic,
         article_key,
         -- the row that describes it: the last day, the copy it kept, then any
-        max({'day': logical_date, 'kept': NOT is_duplicate, 'id': article_id}) AS described_by,
-        list(DISTINCT feed_perspective ORDER BY feed_perspective) AS feed_perspectives,
+        max({'day': logical_date, 'kept': kept_first.kept, 'id': kept_first.id}) AS described_by,
+        list_sort(list_distinct(flatten(list(feeds)))) AS feed_perspectives,
         min(logical_date) AS first_seen,
         max(logical_date) AS last_seen,
-        count(DISTINCT logical_date) AS days_seen,
+        count(*) AS days_seen,
         bool_and(is_duplicate) AS is_duplicate,
-        count(DISTINCT logical_date) FILTER (WHERE is_selected) AS days_on_page,
+        count(*) FILTER (WHERE is_selected) AS days_on_page,
         min(logical_date) FILTER (WHERE is_selected) AS first_on_page,
         max(logical_date) FILTER (WHERE is_selected) AS last_on_page
-    FROM days
+    FROM per_day
     GROUP BY topic, article_key
 )
 SELECT
