@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-fast lint run site serve clean clean-demo
+.PHONY: install demo demo-site demo-serve test test-fast lint run site serve clean clean-demo
 
 install: $(STAMP)
 
@@ -17,8 +17,14 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-demo: install  ## the whole pipeline, offline, on the bundled sample feeds
+demo: install  ## the whole pipeline, offline, on the bundled sample feeds (writes only demo/)
 	$(BIN)/parallax demo
+
+demo-site: install  ## build the demo's pages (sample data) into demo/public
+	$(BIN)/python -m parallax.cli.hugo build site demo/public --environment demo --strict
+
+demo-serve: install  ## serve the demo's site (sample data) on http://127.0.0.1:1313
+	$(BIN)/python -m parallax.cli.hugo serve site --environment demo --port 1313 --bind 127.0.0.1
 
 test: install  ## the full test suite (no network needed)
 	$(BIN)/python -m pytest
@@ -40,9 +46,10 @@ serve: install  ## serve the site on http://127.0.0.1:1313 with live reload
 run: install  ## today's live run of every active topic
 	$(BIN)/parallax run
 
-clean-demo:  ## remove what `make demo` wrote (sample pages, charts, database)
-	rm -rf data/demo.duckdb data/demo.duckdb.run-lock site/static/charts
-	find site/content/summaries -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
+clean-demo:  ## remove what `make demo` wrote (demo/: sample pages, charts, database, site)
+	rm -rf demo
+	@# sample pages an older `make demo` wrote into the live content folder
+	grep -rlZ --include='*.md' 'news.example.org/rss/articles/SAMPLE-' site/content/summaries | xargs -0r rm -f
 
 clean: clean-demo
 	rm -rf $(VENV) site/public .pytest_cache .mypy_cache .ruff_cache

@@ -3,11 +3,12 @@
     python benchmarks/views.py [--articles 1000000] [--db PATH] [--repeat 3]
 
 Builds the schema with the real migrations and views, fills it in DuckDB SQL (INSERT … SELECT
-from range(), no Python loops): articles over 5 topics × 365 days, one perspective row per
-article, ~2% duplicates, 20 selections per topic-day, 3 LLM calls per topic-day (one a cache
-hit), one run per topic-day. Then runs, per view, `SELECT count(*)` and a typical analyst
-aggregate, and prints the median of --repeat runs. Target: < 1 s each. Exits 1 when a
-query misses it.
+from range(), no Python loops): article rows over 5 topics × 365 days, each article fetched by
+the 5 digests whose window covers it (as the pipeline does: 1M rows are 200k articles), one
+perspective row per article row, ~2% duplicates, 20 selections per topic-day, 3 LLM calls per
+topic-day (one a cache hit), one run per topic-day. Then runs, per view, `SELECT count(*)` and a
+typical analyst aggregate, and prints the median of --repeat runs. Target: < 1 s each. Exits 1
+when a query misses it.
 """
 
 from __future__ import annotations
@@ -28,24 +29,29 @@ from parallax import storage
 TARGET_S = 1.0
 TOPICS = 5
 DAYS = 365
+WINDOW = 5  # digest days that fetch each article (max_age_days)
 
 # One typical question per view, as an analyst would ask it.
 QUERIES: dict[str, list[str]] = {
+    "article_days": [
+        "SELECT count(*) FROM article_days",
+        "SELECT * FROM article_days WHERE topic = 'topic-2' AND logical_date = DATE"
+        " '2026-03-01' ORDER BY number NULLS LAST",
+    ],
     "enriched_articles": [
         "SELECT count(*) FROM enriched_articles",
-        "SELECT topic, side, country, count(*) AS n, count(*) FILTER (WHERE is_selected) AS sel"
+        "SELECT topic, side, country, count(*) AS n, count(*) FILTER (WHERE on_page) AS sel"
         " FROM enriched_articles WHERE NOT is_duplicate GROUP BY ALL ORDER BY n DESC LIMIT 20",
-        "SELECT * FROM enriched_articles WHERE topic = 'topic-2' AND logical_date = DATE"
-        " '2026-03-01' ORDER BY number NULLS LAST",
+        "SELECT days_on_page, count(*) FROM enriched_articles GROUP BY ALL ORDER BY ALL",
     ],
     "daily_side_country_counts": [
         "SELECT count(*) FROM daily_side_country_counts",
-        "SELECT logical_date, side, sum(unique_articles) FROM daily_side_country_counts"
+        "SELECT day, side, sum(unique_articles) FROM daily_side_country_counts"
         " WHERE topic = 'topic-0' GROUP BY ALL ORDER BY 1, 2",
     ],
     "perspective_purity": [
         "SELECT count(*) FROM perspective_purity",
-        "SELECT topic, side, avg(feed_purity), avg(unknown_share), min(placed_purity)"
+        "SELECT topic, side, sum(feed_on_side) / sum(feed_articles), min(placed_purity)"
         " FROM perspective_purity GROUP BY ALL ORDER BY ALL",
     ],
     "duplicates_removed": [
@@ -65,22 +71,30 @@ QUERIES: dict[str, list[str]] = {
 }
 
 FILL = [
-    # articles: n rows; topic-day i // per_day; 2,000 outlets; feed side alternates.
+    # articles: n rows; topic-day i // per_day; 2,000 outlets; feed side alternates. Row j of
+    # a topic-day is an article published `j % window` days before it: each article (item)
+    # is fetched by the `window` digests whose window covers it, as the same feed item.
     """
     INSERT INTO articles
-    SELECT 'topic-' || (td % $topics) AS topic,
-           DATE '2025-08-01' + CAST(td // $topics AS INTEGER) AS logical_date,
-           'a' || i AS article_id,
-           'run-' || td AS run_id,
-           'f-' || td || '-' || (i % 2) AS fetch_id,
-           CASE WHEN i % 2 = 0 THEN 'side-a' ELSE 'side-b' END AS feed_perspective,
-           'en', 'US', CAST(i % 100 AS INTEGER),
-           'guid-' || i, 'https://news.example/' || i,
-           'Headline number ' || i, 'Headline number ' || i || ' - Outlet ' || (hash(i) % 2000),
+    SELECT topic, logical_date, 'a' || item AS article_id, 'run-' || td AS run_id,
+           'f-' || td || '-' || (item % 2) AS fetch_id,
+           CASE WHEN item % 2 = 0 THEN 'side-a' ELSE 'side-b' END AS feed_perspective,
+           'en', 'US', CAST(j AS INTEGER),
+           'guid-' || item, 'https://news.example/' || item,
+           'Headline number ' || item,
+           'Headline number ' || item || ' - Outlet ' || (hash(item) % 2000),
            NULL,
-           'Outlet ' || (hash(i) % 2000), NULL, 'outlet' || (hash(i) % 2000) || '.example',
-           TIMESTAMPTZ '2025-08-01 00:00:00+00' + to_minutes(CAST(i // 1 AS BIGINT) % 525600)
-    FROM (SELECT range AS i, range // $per_day AS td FROM range($n))
+           'Outlet ' || (hash(item) % 2000), NULL, 'outlet' || (hash(item) % 2000) || '.example',
+           TIMESTAMPTZ '2025-08-01 00:00:00+00' + to_days(CAST(published_day AS INTEGER))
+               + to_minutes(CAST(item % 1440 AS INTEGER))
+    FROM (
+        SELECT td, j, 'topic-' || (td % $topics) AS topic,
+               DATE '2025-08-01' + CAST(td // $topics AS INTEGER) AS logical_date,
+               td // $topics - j % $window AS published_day,
+               ((td // $topics - j % $window) * $per_day + j // $window) * $topics
+                   + td % $topics AS item
+        FROM (SELECT range // $per_day AS td, range % $per_day AS j FROM range($n))
+    )
     """,
     # one perspective row per article: country by outlet; 10% unknown, 15% international
     """
@@ -154,6 +168,7 @@ def build(path: Path, n: int) -> dict[str, int]:
             sql = (
                 sql.replace("$topics", str(TOPICS))
                 .replace("$per_day", str(per_day))
+                .replace("$window", str(WINDOW))
                 .replace("$n", str(n))
             )
             con.execute(sql)

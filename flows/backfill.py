@@ -21,12 +21,20 @@ from dataclasses import dataclass, field, replace
 from prefect import flow
 
 from flows.parallel.processes import run_in_processes
-from flows.parallel.threads import THREADS, DayOutcome, notify, run_days
+from flows.parallel.threads import THREADS, DayOutcome, notify, observe, run_days
+from flows.report import (
+    ProgressArtifact,
+    create_fallback_artifact,
+    fallback_line,
+    fell_back_state,
+)
 from flows.topic_day import PipelineConfig, run_limits
 from parallax import limits, storage
+from parallax.llm.preflight import check_model
 from parallax.settings import Settings
 from parallax.storage.ledger import completed_days, exclusive_run
 from parallax.topics import Topic, load_topics
+from parallax.window import refuse_future
 from tasks.publish import write_chart
 
 log = logging.getLogger("parallax.backfill")
@@ -45,6 +53,11 @@ class BackfillReport:
     @property
     def failed(self) -> list[DayOutcome]:
         return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def fell_back(self) -> list[DayOutcome]:
+        """Days done with the extractive summary although a model is configured."""
+        return [o for o in self.outcomes if o.status == "done" and o.fallback]
 
 
 def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -80,16 +93,25 @@ def backfill(
     end: dt.date,
     topics: list[str] | None = None,
     force: bool = False,
+    allow_extractive: bool = False,
+    allow_future: bool = False,
 ) -> BackfillReport:
     """Run every stage for each day from ``start`` to ``end`` (inclusive) and each topic
     (default: every active topic); topic-days that already succeeded are skipped unless
-    ``force``."""
+    ``force``. Before any fetch, an ``end`` after today is refused unless ``allow_future``, and
+    a configured model that cannot answer stops the backfill unless ``allow_extractive``."""
     started = time.perf_counter()
     settings = Settings()
+    refuse_future(end, allow_future)
     selected = load_topics(settings.topics_file).select(topics)
     days = days_between(start, end)
+    unusable = check_model(
+        settings.llm_settings(),
+        settings.llm_api_key_secret,
+        allow_extractive or settings.allow_extractive,
+    )
     # Past days always carry after:/before: operators, whatever today is.
-    config = replace(PipelineConfig.from_settings(settings, end), day_bounded_search=True)
+    config = replace(PipelineConfig.from_settings(settings, end, unusable), day_bounded_search=True)
     # Each topic's chart ends at its latest published day and counts every stored day: redrawn
     # after each of hundreds of days its query (which grows with the database) would be paid
     # every day, so a backfill draws it once per topic after the last day.
@@ -104,18 +126,28 @@ def backfill(
         report = BackfillReport(start=start, end=end, outcomes=list(skipped))
         for outcome in skipped:
             notify(outcome)
+        progress = ProgressArtifact(
+            "backfill-progress", len(todo), f"backfill {start}..{end}: topic-days done"
+        )
         if todo:
             groups = topic_groups(todo, settings.backfill_processes)
-            if len(groups) > 1:
-                report.outcomes += run_in_processes(groups, todo, day_config, taken)
-            else:
-                report.outcomes += run_days(todo, day_config, THREADS)
+            with observe(progress.advance):
+                if len(groups) > 1:
+                    report.outcomes += run_in_processes(groups, todo, day_config, taken)
+                else:
+                    report.outcomes += run_days(todo, day_config, THREADS)
             if config.charts_dir is not None:
                 _write_charts(config, sorted({topic.id: topic for topic, _ in todo}.values(),
                                              key=lambda t: t.id))  # fmt: skip
     report.outcomes.sort(key=lambda o: (o.day, o.topic))
     report.wall_s = time.perf_counter() - started
+    progress.finish()
     _summary_artifact(report)
+    fell_back = [(f"{o.topic} {o.day}", o.fallback or "") for o in report.fell_back]
+    if fell_back:
+        summary = fallback_line(fell_back, report.count("done"), "topic-days")
+        create_fallback_artifact(fell_back, summary)
+        return fell_back_state(summary, report)  # type: ignore[return-value]
     return report
 
 

@@ -5,29 +5,35 @@ from __future__ import annotations
 
 import datetime as dt
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.report import create_fallback_artifact, fallback_line, fell_back_state
 from flows.topic_day import PipelineConfig, RunPlan, TopicResult, run_limits, run_topic
 from parallax import limits
+from parallax.llm.preflight import check_model
 from parallax.settings import Settings
 from parallax.storage.ledger import exclusive_run
 from parallax.topics import load_topics
+from parallax.window import refuse_future
 
 
 @flow(name="topic-digest", flow_run_name="{topic} {day}")
-def topic_digest(topic: str, day: dt.date, kind: str = "daily") -> TopicResult:
+def topic_digest(
+    topic: str, day: dt.date, kind: str = "daily", llm_unusable: str | None = None
+) -> TopicResult:
     """One topic-day. Its parameters are ids only: settings (which may hold a gateway URL with
-    credentials) are read here, never recorded by Prefect as flow-run parameters."""
+    credentials) are read here, never recorded by Prefect as flow-run parameters.
+    ``llm_unusable``: why the configured model is not used (the pre-flight check)."""
     settings = Settings()
-    config = PipelineConfig.from_settings(settings, day)
+    config = PipelineConfig.from_settings(settings, day, llm_unusable)
     return run_topic(load_topics(settings.topics_file).get(topic), day, config, RunPlan(kind=kind))
 
 
 @task(name="topic", cache_policy=NO_CACHE, task_run_name="{topic}")
-def _run_topic(topic: str, day: dt.date, kind: str) -> TopicResult:
+def _run_topic(topic: str, day: dt.date, kind: str, llm_unusable: str | None) -> TopicResult:
     # A subflow blocks its caller; wrapping it in a task lets topics run concurrently.
-    return topic_digest(topic, day, kind)
+    return topic_digest(topic, day, kind, llm_unusable)
 
 
 class TopicsFailedError(RuntimeError):
@@ -43,15 +49,37 @@ class TopicsFailedError(RuntimeError):
 
 
 @flow(name="daily-digest", flow_run_name="daily {date}")
-def daily_digest(topics: list[str] | None = None, date: dt.date | None = None) -> list[TopicResult]:
+def daily_digest(
+    topics: list[str] | None = None,
+    date: dt.date | None = None,
+    allow_extractive: bool = False,
+    allow_future: bool = False,
+) -> list[TopicResult]:
     """Build and publish the digest of each topic (default: every active topic) for ``date``
-    (default: today, UTC)."""
+    (default: today, UTC). Before any fetch, a date after today is refused unless
+    ``allow_future``, and a configured model that cannot answer stops the run unless
+    ``allow_extractive`` (or the setting) allows the extractive summary instead."""
     settings = Settings()
     day = date or dt.datetime.now(dt.UTC).date()
+    refuse_future(day, allow_future)
     selected = load_topics(settings.topics_file).select(topics)
+    unusable = check_model(
+        settings.llm_settings(),
+        settings.llm_api_key_secret,
+        allow_extractive or settings.allow_extractive,
+    )
     with exclusive_run(settings.db), limits.hold(run_limits(settings)):
-        futures = [_run_topic.submit(t.id, day, "daily") for t in selected]
+        futures = [_run_topic.submit(t.id, day, "daily", unusable) for t in selected]
         results = [f.result() for f in futures]
+    log = get_run_logger()
+    for r in results:
+        (log.info if r.status == "succeeded" and not r.fallback else log.warning)(r.outcome())
     if any(r.status != "succeeded" for r in results):
         raise TopicsFailedError(results)  # so a scheduled run shows as Failed in Prefect
+    fell_back = [(r.topic, r.fallback) for r in results if r.fallback]
+    if fell_back:
+        summary = fallback_line(fell_back, len(results))
+        log.warning(summary)
+        create_fallback_artifact(fell_back, summary)
+        return fell_back_state(summary, results)  # type: ignore[return-value]
     return results

@@ -3,7 +3,8 @@
 No feed is fetched: parsing reads the ``raw_fetches`` rows of the run that fetched the day.
 The replay is a new run (kind ``replay``) whose ``parent_run_id`` is the run that wrote the
 published page, so the ledger keeps the lineage. It republishes the day like any run, and
-returns a unified diff of its page against the page that was published before it. With the
+returns a unified diff of its page against the page that was published before it (also in the
+flow log and as the ``replay-<topic>`` artifact). With the
 same model and prompt, model answers come from the ``llm_calls`` cache, so the page is
 reproduced byte for byte with no network request at all; replaying with the original model
 after trying another restores the original page for free.
@@ -14,12 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
-from flows.report import page_diff
+from flows.report import artifact_key, page_diff
 from flows.topic_day import STAGES, PipelineConfig, RunPlan, run_topic
 from parallax import limits
 from parallax.llm import LLMSettings
+from parallax.llm.preflight import check_model
 from parallax.settings import Settings
 from parallax.storage.ledger import exclusive_run, find_published_run
 from parallax.topics import load_topics
@@ -43,6 +45,21 @@ class ReplayResult:
     error: str | None
     page: str | None  # path
     diff: str  # empty: byte for byte identical
+    fallback: str | None = None  # why the page has the extractive summary (a model configured)
+
+    def outcome(self) -> str:
+        """The replay's result in one line (flow log, artifact description)."""
+        where = f"{self.topic} {self.logical_date} (run {self.run_id}, parent {self.parent_run_id})"
+        if self.status != "succeeded":
+            return f"replay of {where} FAILED: {self.error}"
+        if not self.diff:
+            return f"replay of {where}: identical, the page is reproduced byte for byte"
+        changed = sum(
+            1
+            for line in self.diff.splitlines()
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))
+        )
+        return f"replay of {where}: the page differs ({changed} lines added or removed)"
 
 
 def replay_config(config: PipelineConfig, settings: Settings, model: str | None) -> PipelineConfig:
@@ -57,10 +74,15 @@ def replay_config(config: PipelineConfig, settings: Settings, model: str | None)
 
 @flow(name="replay", flow_run_name="replay {topic} {date}")
 def replay(
-    topic: str, date: dt.date, from_stage: str = "parse", model: str | None = None
+    topic: str,
+    date: dt.date,
+    from_stage: str = "parse",
+    model: str | None = None,
+    allow_extractive: bool = False,
 ) -> ReplayResult:
     """Recompute ``topic`` on ``date`` from stored responses, from ``from_stage`` on (earlier
-    stages keep the day's stored rows), optionally with another ``model`` (or "extractive")."""
+    stages keep the day's stored rows), optionally with another ``model`` (or "extractive").
+    A model that cannot answer stops the replay unless ``allow_extractive``."""
     if from_stage not in REPLAY_STAGES:
         raise ReplayError(f"--from-stage must be one of {', '.join(REPLAY_STAGES)}")
     settings = Settings()
@@ -70,6 +92,13 @@ def replay(
         raise ReplayError(f"nothing published for {topic} {date}: run or backfill that day first")
     parent, published, fetch_run_id = found
     config = replay_config(PipelineConfig.from_settings(settings, date), settings, model)
+    if STAGES.index(from_stage) <= STAGES.index("summarize"):  # the model will be asked
+        unusable = check_model(
+            config.llm,
+            settings.llm_api_key_secret,
+            allow_extractive or settings.allow_extractive,
+        )
+        config = replace(config, llm_unusable=unusable)
     plan = RunPlan("replay", parent_run_id=parent, fetch_run_id=fetch_run_id, from_stage=from_stage)
     with (
         exclusive_run(settings.db),
@@ -83,7 +112,7 @@ def replay(
         diff = page_diff(
             published, new_page, f"published (run {parent})", f"replay (run {result.run_id})"
         )
-    return ReplayResult(
+    replay_result = ReplayResult(
         topic=topic,
         logical_date=date,
         run_id=result.run_id,
@@ -93,4 +122,26 @@ def replay(
         error=result.error,
         page=result.page,
         diff=diff,
+        fallback=result.fallback,
+    )
+    _report(replay_result)
+    return replay_result
+
+
+def _report(result: ReplayResult) -> None:
+    """The replay's result in the flow log and as a markdown artifact (the diff, if any)."""
+    from prefect.artifacts import create_markdown_artifact
+
+    get_run_logger().info(result.outcome())
+    if result.status != "succeeded":
+        body = f"Replay failed: `{result.error}`"
+    elif result.diff:
+        fence = "~~~~" if "```" in result.diff else "```"
+        body = f"{result.outcome()}\n\n{fence}diff\n{result.diff}{fence}\n"
+    else:
+        body = f"{result.outcome()}: `{result.page}`"
+    create_markdown_artifact(
+        markdown=body,
+        key=artifact_key("replay", result.topic),
+        description=result.outcome(),
     )

@@ -3,13 +3,18 @@
 `load_report` reads the day's tables (through storage); `report_rows` and `report_markdown`
 are pure; `create_artifacts` publishes them to Prefect (a markdown artifact with the page and a
 table artifact with counts per side and country, unknown share, duplicates removed, tokens and
-cost), keyed per topic so the UI shows each topic's history.
+cost), keyed per topic so the UI shows each topic's history. Fallbacks to the extractive
+summary are summed up in one line (`fallback_line`) and one warning artifact.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import re
+import threading
+import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,3 +157,92 @@ def page_diff(published: str, replayed: str, published_label: str, replay_label:
             tofile=replay_label,
         )
     )
+
+
+FELL_BACK_STATE = "Fell back"  # the final state's name of a run with extractive fallbacks
+
+
+def fallback_line(fell_back: list[tuple[str, str]], total: int, unit: str = "topics") -> str:
+    """One line: how many of ``total`` fell back to the extractive summary, and why.
+    ``fell_back``: (what, reason) pairs, e.g. ("us-china", "model call failed ...")."""
+    by_reason: dict[str, list[str]] = {}
+    for what, reason in fell_back:
+        by_reason.setdefault(reason, []).append(what)
+    groups = sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0]))
+    reasons = "; ".join(f"{_shorten(reason)} ({_names(names)})" for reason, names in groups[:3])
+    more = f"; {len(groups) - 3} other reasons" if len(groups) > 3 else ""
+    return (
+        f"{len(fell_back)} of {total} {unit} fell back to the extractive summary: {reasons}{more}"
+    )
+
+
+def _shorten(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _names(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def create_fallback_artifact(fell_back: list[tuple[str, str]], summary: str) -> None:
+    """A warning in the Prefect UI: what fell back to the extractive summary, and why."""
+    from prefect.artifacts import create_markdown_artifact
+
+    rows = "\n".join(f"| {what} | {reason.replace('|', '/')} |" for what, reason in fell_back)
+    create_markdown_artifact(
+        markdown=f"**Warning: {summary}**\n\n| what | why |\n|---|---|\n{rows}\n",
+        key="summary-fallbacks",
+        description="pages with the extractive summary although a model is configured",
+    )
+
+
+def fell_back_state(summary: str, data: object) -> object:
+    """The run's final state when pages fell back: Completed, named so in the UI; Prefect makes
+    a state a flow returns its final state and hands ``data`` to the caller."""
+    from prefect.states import Completed
+
+    return Completed(name=FELL_BACK_STATE, message=summary, data=data)
+
+
+class ProgressArtifact:
+    """A long run's progress in the Prefect UI: a progress artifact, advanced as units of work
+    finish (from any thread). Each update is an API call, so it is made at most every
+    ``every_s`` seconds, and at the end."""
+
+    def __init__(self, key: str, total: int, description: str, every_s: float = 2.0) -> None:
+        from prefect.artifacts import create_progress_artifact
+
+        self.total, self.done, self.every_s = total, 0, every_s
+        self._lock = threading.Lock()
+        self._shown_at = time.monotonic()
+        # The context holds the run's Prefect settings (API URL): updates come from threads
+        # that do not have it.
+        self._context = contextvars.copy_context()
+        artifact_id = create_progress_artifact(
+            progress=0.0 if total else 100.0, key=key, description=description
+        )
+        assert isinstance(artifact_id, uuid.UUID)  # made from synchronous code
+        self._id = artifact_id
+
+    def advance(self, outcome: object) -> None:
+        """One unit done (an observer of `flows.parallel.threads.notify`); skipped units are
+        not work and not counted."""
+        if getattr(outcome, "status", None) == "skipped":
+            return
+        with self._lock:
+            self.done += 1
+            due = time.monotonic() - self._shown_at >= self.every_s
+            if due:
+                self._shown_at = time.monotonic()
+                self._show()
+
+    def finish(self) -> None:
+        with self._lock:
+            self._show()
+
+    def _show(self) -> None:
+        from prefect.artifacts import update_progress_artifact
+
+        percent = 100.0 * self.done / self.total if self.total else 100.0
+        self._context.copy().run(update_progress_artifact, self._id, min(percent, 100.0))

@@ -14,12 +14,13 @@ from prefect.context import FlowRunContext
 
 from flows.report import create_artifacts, load_per_side, load_report
 from parallax import limits
+from parallax.digest import SummarizedDay
 from parallax.embeddings import shared_embedder
 from parallax.lexicon import load_lexicon
-from parallax.llm import make_llm_client
+from parallax.llm import LLMClient, make_llm_client
 from parallax.outlets.registry import load_registry
 from parallax.progress import report
-from parallax.records import RunRef
+from parallax.records import RunRef, Summarizer
 from parallax.settings import LLMSettings, Settings
 from parallax.storage.ledger import finish_run, stage, start_run
 from parallax.topics import Feed, Topic
@@ -45,7 +46,7 @@ class NoFeedsError(RuntimeError):
 _SAME_AS_SETTINGS = {
     "db", "content_dir", "charts_dir", "outlets_file", "google_news_url", "fetch_timeout_s",
     "fetch_retries", "fetch_retry_delay_s", "user_agent", "lexicon_file", "relevance_file",
-    "embedding_threads",
+    "embedding_threads", "sample_data",
 }  # fmt: skip
 
 
@@ -65,8 +66,12 @@ class PipelineConfig:
     fetch_retries: int
     fetch_retry_delay_s: float
     user_agent: str
+    sample_data: bool  # pages are the demo's invented data, marked so
     day_bounded_search: bool  # add after:/before: operators (past days, backfills)
     llm: LLMSettings | None = None  # None: the extractive summarizer
+    # Why the configured model cannot be used (pre-flight check), when the user allowed the
+    # extractive fallback: the run calls no model and every summary says why.
+    llm_unusable: str | None = None
     llm_api_key_secret: str | None = None  # Prefect Secret block name, loaded at run time
     classify_with_llm: bool = False  # the LLM fallback for unknown outlets (needs llm)
     relevance_with_llm: bool = False  # the model judges relevance (needs llm)
@@ -74,11 +79,14 @@ class PipelineConfig:
     shared_answers: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings, day: dt.date) -> PipelineConfig:
+    def from_settings(
+        cls, settings: Settings, day: dt.date, llm_unusable: str | None = None
+    ) -> PipelineConfig:
         return cls(
             **settings.model_dump(include=_SAME_AS_SETTINGS),
             day_bounded_search=day < dt.datetime.now(dt.UTC).date(),
             llm=settings.llm_settings(),
+            llm_unusable=llm_unusable,
             llm_api_key_secret=settings.llm_api_key_secret,
             classify_with_llm=settings.classify_with_llm,
             relevance_with_llm=settings.relevance_with_llm,
@@ -95,7 +103,17 @@ class TopicResult:
     per_side: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # something failed, e.g. one feed
     notes: list[str] = field(default_factory=list)  # worth knowing, e.g. a side's shortfall
+    # Why the page has the extractive summary although a model is configured (summaries.note).
+    fallback: str | None = None
     error: str | None = None
+
+    def outcome(self) -> str:
+        """The run's outcome in one line (the flow log's per-topic line)."""
+        if self.status != "succeeded":
+            return f"{self.topic} {self.logical_date} FAILED (run {self.run_id}): {self.error}"
+        sides = " ".join(f"{k}={v}" for k, v in sorted(self.per_side.items())) or "no articles"
+        summary = f"; extractive summary: {self.fallback}" if self.fallback else ""
+        return f"{self.topic} {self.logical_date} ok: {sides}; page {self.page}{summary}"
 
 
 STAGES = ("fetch", "parse", "dedupe", "classify", "relevance", "select", "summarize", "publish")
@@ -186,12 +204,7 @@ def run_topic(
 
     started = False
     try:
-        # One model client per run: the summary and the outlet fallback share its budget.
-        llm = make_llm_client(
-            config.llm, config.db, run.run_id, config.llm_api_key_secret, config.shared_answers
-        )
-        summarizer = make_summarizer(llm)
-        fallback = LLMOutletFallback(llm) if llm and config.classify_with_llm else None
+        summarizer, fallback, judge = _model_users(config, run)
         scorer = local_scorer(config)
         start_run(
             config.db,
@@ -238,7 +251,6 @@ def run_topic(
                 ", ".join(f"{k} {v}" for k, v in sorted(classified["by_perspective"].items())),
             )
         if due("relevance"):
-            judge = llm if config.relevance_with_llm else None
             judged = call(relevance_day, run, config.db, topic, window, scorer, judge)
             report(
                 topic.id,
@@ -257,9 +269,18 @@ def run_topic(
             short = ", ".join(f"{side} {n}" for side, n in selected["shortfall"].items() if n)
             if short:
                 result.notes.append(f"fewer articles than the per-side quota: {short} short")
-        summarized = (
-            call(summarize_day, run, config.db, topic, summarizer) if due("summarize") else None
-        )
+            sides = ", ".join(f"{k} {v}" for k, v in sorted(selected["per_side"].items()))
+            report(topic.id, "select", f"{selected['selected']} articles ({sides or 'none'})")
+        summarized = None
+        if due("summarize"):
+            summarized = call(summarize_day, run, config.db, topic, summarizer)
+            result.fallback = fallback_reason(summarizer, summarized)
+            if result.fallback:
+                result.warnings.append(
+                    f"extractive summary instead of the model's: {result.fallback}"
+                )
+            report(topic.id, "summarize", f"{summarized.summary.summarizer}, "
+                   f"{len(summarized.summary.highlights)} highlights")  # fmt: skip
         published = call(
             publish_day,
             run,
@@ -270,7 +291,9 @@ def run_topic(
             config.charts_dir,
             summarized,
             plan.fetch_run_id or run.run_id,
+            config.sample_data,
         )
+        report(topic.id, "publish", "page written" if published["changed"] else "page unchanged")
         artifacts = plan.artifacts and ctx is not None
         outcome = load_report(config.db, run, window) if artifacts else None
         per_side = outcome.per_side if outcome else load_per_side(config.db, run)
@@ -308,6 +331,34 @@ def local_scorer(config: PipelineConfig) -> LocalScorer:
         embedder=shared_embedder(threads),
         registry=load_registry(config.outlets_file),
     )
+
+
+def _model_users(
+    config: PipelineConfig, run: RunRef
+) -> tuple[Summarizer, LLMOutletFallback | None, LLMClient | None]:
+    """The run's summarizer, outlet fallback and relevance judge. One model client per run, so
+    they share its budget; no model when the pre-flight check found it unusable (and the
+    fallback allowed)."""
+    if config.llm is not None and config.llm_unusable is not None:
+        unusable = (config.llm.model, config.llm_unusable)
+        return make_summarizer(None, unusable), None, None
+    llm = make_llm_client(
+        config.llm, config.db, run.run_id, config.llm_api_key_secret, config.shared_answers
+    )
+    fallback = LLMOutletFallback(llm) if llm and config.classify_with_llm else None
+    judge = llm if config.relevance_with_llm else None
+    return make_summarizer(llm), fallback, judge
+
+
+def fallback_reason(summarizer: Summarizer, summarized: SummarizedDay) -> str | None:
+    """Why a day with articles got the extractive summary though a model was configured, as
+    the summarize stage stored it (``summaries.note``); None when it did not fall back."""
+    configured = summarizer.name.startswith("llm:")
+    if not configured or not summarized.page.articles:  # nothing to summarize: no fallback
+        return None
+    if summarized.summary.summarizer.startswith("llm:"):
+        return None
+    return summarized.summary.note or "no reason recorded"
 
 
 def run_limits(settings: Settings) -> dict[str, int]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from html.parser import HTMLParser
 
 # Normalized titles shorter than this are labels ("editorial cartoon", "china economy"), not
 # the identity of a story.
@@ -32,7 +33,44 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def clean_text(value: str | None) -> str:
     """One line of plain text: entities decoded, control characters and runs of space removed."""
-    return _SPACE.sub(" ", _CONTROL.sub(" ", html.unescape(value or ""))).strip()
+    return _one_line(html.unescape(value or ""))
+
+
+def _one_line(text: str) -> str:
+    return _SPACE.sub(" ", _CONTROL.sub(" ", text)).strip()
+
+
+class _VisibleText(HTMLParser):
+    """The text a browser would show of an HTML fragment: tags dropped, entities decoded, the
+    content of script and style elements left out."""
+
+    _HIDDEN = frozenset({"script", "style"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._hidden += tag in self._HIDDEN
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._HIDDEN and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def title_text(value: str | None) -> str:
+    """A feed title as plain text. Feed readers (feedparser among them) hand titles over as
+    HTML, and some carry markup ("<b>Breaking</b>: ..."): a headline is text, so the markup is
+    dropped here and nothing downstream ever renders a title as HTML."""
+    parser = _VisibleText()
+    parser.feed(value or "")
+    parser.close()
+    return _one_line("".join(parser.parts))
 
 
 def split_title(raw_title: str, source_name: str | None) -> str:

@@ -91,6 +91,15 @@ def _acquire(name: str, n: int, wait_s: float = HOLD_WAIT_S) -> AbstractContextM
     return concurrency(name, occupy=n, strict=True, timeout_seconds=wait_s, lease_duration=LEASE_S)
 
 
+def _free_slots(name: str) -> int:
+    """Slots of limit ``name`` that no one holds, as the server counts them."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        limit = client.read_global_concurrency_limit_by_name(name)
+    return int(limit.limit) - int(limit.active_slots)
+
+
 def _reset(name: str) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
@@ -114,6 +123,11 @@ def hold(wanted: Mapping[str, int]) -> Iterator[dict[str, int]]:
                 stack.enter_context(_acquire(name, n, wait_s))
             except TimeoutError:
                 if not os.environ.get("PREFECT_API_URL"):  # temporary API: slots are stale
+                    if _free_slots(name) >= n:
+                        # Not held by anyone: the API was slow to answer (a fresh database
+                        # migrating, a busy machine), which is no reason to reset or warn.
+                        stack.enter_context(_acquire(name, n))
+                        continue
                     _reset(name)
                     log.warning("%s: released slots left by a killed run", name)
                     stack.enter_context(_acquire(name, n))

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     charts_dir: Path = Field(
         PROJECT_ROOT / "site" / "static" / "charts", description="where topic charts are written"
     )
+    sample_data: bool = Field(
+        False,
+        description="mark every page as sample data (the offline demo sets it); the live site "
+        "refuses to build such a page",
+    )
     topics_file: Path = PROJECT_ROOT / "config" / "topics.yaml"
     outlets_file: Path = PROJECT_ROOT / "config" / "outlets.csv"
     lexicon_file: Path = PROJECT_ROOT / "config" / "lexicon.yaml"
@@ -85,6 +90,11 @@ class Settings(BaseSettings):
         None,
         description="name of a Prefect Secret block holding the API key (else the "
         "provider's own variable, e.g. OPENAI_API_KEY)",
+    )
+    allow_extractive: bool = Field(
+        False,
+        description="when the configured model cannot be used (no key, unknown model), run with "
+        "the extractive summary instead of stopping before any fetch",
     )
     classify_with_llm: bool = Field(
         True, description="ask the model about outlets the registry cannot place (needs a model)"

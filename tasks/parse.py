@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from parallax import storage
 from parallax.feeddoc import FeedItem, read_items
-from parallax.headlines import clean_text, split_title
+from parallax.headlines import clean_text, split_title, title_text
 from parallax.records import ARTICLE_COLUMNS, RunRef
 from parallax.storage import save_day
 from parallax.storage.ledger import stage
@@ -101,7 +101,7 @@ def item_rows(
                 "feed_position": position,
                 "guid": guid or None,
                 "link": link or None,
-                "title": split_title(raw_title, source_name),
+                "title": split_title(title_text(item.title), source_name),
                 "raw_title": raw_title,
                 "description": html_to_text(item.summary),
                 "source_name": source_name,

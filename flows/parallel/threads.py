@@ -37,6 +37,7 @@ class DayOutcome:
     run_id: str | None = None
     reason: str | None = None
     seconds: float = 0.0
+    fallback: str | None = None  # why the page has the extractive summary (a model configured)
 
 
 # Observers of finished topic-days (the CLI's progress bar); called from worker threads.
@@ -100,7 +101,12 @@ def backfill_day(
         )
         status = "done" if result.status == "succeeded" else "failed"
         outcome = DayOutcome(
-            topic=topic.id, day=day, status=status, run_id=result.run_id, reason=result.error
+            topic=topic.id,
+            day=day,
+            status=status,
+            run_id=result.run_id,
+            reason=result.error,
+            fallback=result.fallback,
         )
     except Exception as exc:  # e.g. the ledger itself failed: the other days go on
         outcome = DayOutcome(

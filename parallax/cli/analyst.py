@@ -25,16 +25,15 @@ import duckdb
 import typer
 
 from parallax import storage
-from parallax.cli.common import fail, load_settings
+from parallax.cli import output
+from parallax.cli.common import DbOpt, load_settings
+from parallax.cli.output import fail
 
 WaitOpt = Annotated[
     float,
     typer.Option(
         "--wait", min=0, help="seconds to keep retrying while a run holds the database (default 0)"
     ),
-]
-DbOpt = Annotated[
-    Path | None, typer.Option("--db", help="DuckDB file (default: PARALLAX_DB)", show_default=False)
 ]
 
 
@@ -102,7 +101,7 @@ def sql(
 ) -> None:
     """Run a read-only SQL query on the database and print a table (or --csv / --json)."""
     if csv_out and json_out:
-        raise fail("choose one of --csv and --json")
+        raise typer.BadParameter("choose one of --csv and --json", param_hint="'--json'")
     path = _db(db)
     try:
         with open_read_only(path, wait) as con:
@@ -111,7 +110,7 @@ def sql(
             except duckdb.Error as exc:
                 raise fail(f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from None
             if cursor.description is None:
-                typer.echo("(no result)")
+                output.result("(no result)")
                 return
             columns = [d[0] for d in cursor.description]
             json_columns = {i for i, d in enumerate(cursor.description) if str(d[1]) == "JSON"}
@@ -131,35 +130,22 @@ def sql(
             }
             for row in rows
         ]
-        typer.echo(json.dumps(records, ensure_ascii=False, indent=1))
+        output.result(json.dumps(records, ensure_ascii=False, indent=1))
     else:
         _print_table(columns, rows, max_rows)
 
 
 def _print_table(columns: list[str], rows: list[tuple[Any, ...]], max_rows: int) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(show_lines=False, header_style="bold")
-    for name in columns:
-        table.add_column(name, overflow="fold")
-    for row in rows[:max_rows]:
-        table.add_row(*(_text(v) for v in row))
-    console = Console(width=max(Console().width, 160) if not sys.stdout.isatty() else None)
-    console.print(table)
+    output.table(columns, [[_text(v) for v in row] for row in rows[:max_rows]])
     more = (
         f"; first {max_rows} shown (--max-rows, or --csv for all)" if len(rows) > max_rows else ""
     )
-    console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}{more}")
+    output.result(f"{len(rows)} row{'s' if len(rows) != 1 else ''}{more}")
 
 
 class ExportFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
-
-
-def _quote_path(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def export(
@@ -170,47 +156,61 @@ def export(
     db: DbOpt = None,
     wait: WaitOpt = 0.0,
 ) -> None:
-    """Export every table to DIR as Parquet (or CSV) files plus manifest.json with row counts."""
+    """Export every table and analyst view to DIR as Parquet (or CSV) files, and a manifest.
+
+    manifest.json holds each file's row count, and each view's description and column docs."""
     path = _db(db)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    entries = []
     try:
         with open_read_only(path, wait) as con:
+            # Read-only: no writer can be in, so every file sees the same database.
             tables = [r[0] for r in con.execute(storage.query("export_tables")).fetchall()]
-            for table in tables:
-                target = out / f"{table}.{format.value}"
-                options = (
-                    "FORMAT parquet, COMPRESSION zstd"
-                    if format is ExportFormat.parquet
-                    else ("FORMAT csv, HEADER true")
-                )
-                # Read-only: no writer can be in, so the count and the copy see the same rows.
-                rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]
-                con.execute(f'COPY "{table}" TO {_quote_path(target)} ({options})')
-                entries.append(
-                    {
-                        "table": table,
-                        "file": target.name,
-                        "rows": rows,
-                        "bytes": target.stat().st_size,
-                    }
-                )
-                typer.echo(f"{table:<24} {rows:>10,} rows  {target}", err=True)
+            views = con.execute(storage.query("export_views")).fetchall()
+            table_entries = [{"table": name, **_write(con, name, out, format)} for name in tables]
+            view_entries = [
+                {
+                    "view": name,
+                    **_write(con, name, out, format),
+                    "description": comment,
+                    "columns": dict(
+                        con.execute(storage.query("view_column_comments"), [name]).fetchall()
+                    ),
+                }
+                for name, comment in views
+            ]
     except FileNotFoundError as exc:
         raise fail(str(exc)) from None
     manifest = {
         "database": str(path),
         "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "format": format.value,
-        "tables": entries,
+        "tables": table_entries,
+        "views": view_entries,
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-    total = sum(e["rows"] for e in entries)
-    typer.echo(
-        f"exported {len(entries)} tables, {total:,} rows to {out} "
-        f"({time.perf_counter() - started:.1f} s); manifest: {out / 'manifest.json'}"
+    (out / "manifest.json").write_text(
+        json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )
+    total = sum(e["rows"] for e in table_entries)
+    output.result(
+        f"exported {len(table_entries)} tables ({total:,} rows) and {len(view_entries)} views to "
+        f"{out} ({time.perf_counter() - started:.1f} s); manifest: {out / 'manifest.json'}"
+    )
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection, name: str, out: Path, format: ExportFormat
+) -> dict[str, Any]:
+    """One table or view to ``out/<name>.<format>``; its file, row count and size."""
+    relation = con.table(name)
+    target = out / f"{name}.{format.value}"
+    if format is ExportFormat.parquet:
+        relation.write_parquet(str(target), compression="zstd")
+    else:
+        relation.write_csv(str(target), header=True)
+    rows = int(relation.aggregate("count(*)").fetchall()[0][0])
+    output.info(f"{name:<26} {rows:>10,} rows  {target}")
+    return {"file": target.name, "rows": rows, "bytes": target.stat().st_size}
 
 
 def import_seed(
@@ -255,18 +255,18 @@ def import_seed(
                     digest = parse_seed_file(file)
                 except SeedParseError as exc:
                     failed.append(str(exc))
-                    typer.secho(f"skipped {exc}", fg=typer.colors.YELLOW, err=True)
+                    output.warn(f"skipped {exc}")
                 else:
                     pending.append((file.relative_to(folder).as_posix(), digest))
                 if len(pending) >= batch:
                     flush()
                 if i % 100 == 0 or i == len(files):
-                    typer.echo(f"import-seed {i}/{len(files)} pages read", err=True)
+                    output.info(f"import-seed {i}/{len(files)} pages read")
             flush()
     except storage.DatabaseBusyError as exc:
         raise fail(str(exc)) from None
     seconds = time.perf_counter() - started
-    typer.echo(
+    output.result(
         f"imported {n_digests} pages, {n_articles:,} articles from {folder} into {path} "
         f"(import {import_id}, {seconds:.1f} s); {len(failed)} page(s) failed"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+from typing import Annotated
 
 import typer
 
@@ -21,13 +22,36 @@ configure_quiet_env()  # before Prefect is imported anywhere
 atexit.register(gc.freeze)
 
 from parallax.cli import analyst, ops, outlets, pipeline, relevance  # noqa: E402
+from parallax.cli.output import OneLineErrors  # noqa: E402
 
 app = typer.Typer(
+    cls=OneLineErrors,
     help="Parallax: daily multi-perspective news digests. See README.md.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"parallax {version('parallax')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Parallax: daily multi-perspective news digests. See README.md."""
+
 
 app.command()(pipeline.run)
 app.command()(pipeline.demo)

@@ -1,8 +1,14 @@
-"""A local stand-in for Google News that serves the bundled sample feeds (demo and tests).
+"""The offline demo: where it writes, and a local stand-in for Google News that serves the
+bundled sample feeds (demo and tests).
 
-It answers ``/rss/search?q=...`` on 127.0.0.1 with ``samples/feeds/<topic>/<side>-<locale>.xml``
-for the configured feed whose query matches once date operators are stripped, so the demo runs
-the real fetch path (HTTP, raw storage, retries) without a network.
+The demo's headlines are invented, so everything it writes stays in ``demo/`` (database, pages,
+charts, its built site), a folder the live site never reads; site/config/demo/ is the Hugo
+environment that builds it (`make demo-site`), every page marked as sample data.
+
+The server answers ``/rss/search?q=...`` on 127.0.0.1 with
+``samples/feeds/<topic>/<side>-<locale>.xml`` for the configured feed whose query matches once
+date operators are stripped, so the demo runs the real fetch path (HTTP, raw storage, retries)
+without a network.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import datetime as dt
 import http.server
 import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
@@ -20,6 +27,26 @@ from parallax.topics import Feed, load_topics
 
 SAMPLE_DATE = dt.date(2026, 1, 15)  # the day the sample headlines are written for
 SAMPLE_FEEDS = PROJECT_ROOT / "samples" / "feeds"
+DEMO_DIR = PROJECT_ROOT / "demo"  # site/config/demo/hugo.toml mounts its content and charts
+
+
+@dataclass(frozen=True)
+class DemoPaths:
+    """Where the demo writes, inside its folder (the layout the demo site mounts)."""
+
+    db: Path
+    content: Path  # <topic>/<date>.md
+    charts: Path
+
+
+def demo_paths(folder: Path) -> DemoPaths:
+    return DemoPaths(
+        db=folder / "parallax.duckdb",
+        content=folder / "content" / "summaries",
+        charts=folder / "charts",
+    )
+
+
 _DATE_OPERATOR = re.compile(r"\b(?:after|before):\d{4}-\d{2}-\d{2}|\bwhen:\d+[dh]\b")
 _EMPTY_FEED = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'

@@ -6,6 +6,7 @@ and by the site tests::
 
     python -m parallax.cli.hugo build site site/public      # exits non-zero with Hugo's output
     python -m parallax.cli.hugo serve site --port 1313
+    python -m parallax.cli.hugo build site demo/public --environment demo   # the demo's site
 """
 
 from __future__ import annotations
@@ -50,10 +51,12 @@ def build_site(
     dest: Path | str,
     *,
     base_url: str | None = None,
+    environment: str | None = None,
     extra_args: Sequence[str] = (),
     fail_on_warnings: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Build the Hugo site in ``site_dir`` into ``dest``.
+    """Build the Hugo site in ``site_dir`` into ``dest`` (``environment``: a folder of
+    ``site_dir/config/``, e.g. ``demo``; default Hugo's ``production``).
 
     Raises HugoError with Hugo's output when the build fails or, with ``fail_on_warnings``, when
     Hugo printed any WARN line. Returns the completed process (stdout/stderr as text).
@@ -70,6 +73,7 @@ def build_site(
         "--cleanDestinationDir",
         "--printPathWarnings",
         *(["--baseURL", base_url] if base_url else []),
+        *(["--environment", environment] if environment else []),
         *extra_args,
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -81,7 +85,13 @@ def build_site(
     return result
 
 
-def serve_site(site_dir: Path | str, *, port: int = 1313, bind: str = "127.0.0.1") -> int:
+def serve_site(
+    site_dir: Path | str,
+    *,
+    port: int = 1313,
+    bind: str = "127.0.0.1",
+    environment: str | None = None,
+) -> int:
     """Run ``hugo server`` (live reload) until interrupted; returns its exit code."""
     cmd = [
         str(hugo_binary()),
@@ -92,6 +102,7 @@ def serve_site(site_dir: Path | str, *, port: int = 1313, bind: str = "127.0.0.1
         str(port),
         "--bind",
         bind,
+        *(["--environment", environment] if environment else []),
     ]
     try:
         return subprocess.call(cmd)
@@ -115,15 +126,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("site_dir", nargs="?", default="site")
     serve.add_argument("--port", type=int, default=1313)
     serve.add_argument("--bind", default="127.0.0.1")
+    for command in (build, serve):
+        command.add_argument(
+            "--environment", default=None, help="Hugo environment, e.g. demo (site/config/demo)"
+        )
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
             result = build_site(
-                args.site_dir, args.dest, base_url=args.base_url, fail_on_warnings=args.strict
+                args.site_dir,
+                args.dest,
+                base_url=args.base_url,
+                environment=args.environment,
+                fail_on_warnings=args.strict,
             )
             print((result.stdout + result.stderr).strip())
             return 0
-        return serve_site(args.site_dir, port=args.port, bind=args.bind)
+        return serve_site(
+            args.site_dir, port=args.port, bind=args.bind, environment=args.environment
+        )
     except HugoError as exc:
         print(exc, file=sys.stderr)
         return 1

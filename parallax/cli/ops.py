@@ -3,83 +3,87 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from parallax.cli.common import DayArg, TopicOpt, fail, load_settings
+from parallax.cli import output
+from parallax.cli.common import (
+    AllowExtractiveOpt,
+    AllowFutureOpt,
+    DayOpt,
+    DbOpt,
+    TopicOpt,
+    check_model_first,
+    load_settings,
+    refuse_future_date,
+    select_topics,
+)
+from parallax.cli.output import fail
 from parallax.cli.runtime import launch_temporary_api, prefect_quiet
-from parallax.topics import ConfigError, load_topics
+
+DayOption = Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD")]
 
 
 def backfill(
-    start: DayArg,
-    end: DayArg,
+    start: DayOption,
+    end: DayOption,
     topic: TopicOpt = None,
     force: Annotated[bool, typer.Option(help="re-run topic-days that already succeeded")] = False,
+    db: DbOpt = None,
+    allow_extractive: AllowExtractiveOpt = False,
+    allow_future: AllowFutureOpt = False,
 ) -> None:
     """Run every stage for each past day from --start to --end (inclusive); resumable."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    settings = load_settings()
+    settings = load_settings(db)
     first, last = start.date(), end.date()
     if last < first:
-        raise fail(f"--end {last} is before --start {first}")
-    try:
-        selected = [t.id for t in load_topics(settings.topics_file).select(topic)]
-    except ConfigError as exc:
-        raise fail(str(exc)) from None
+        raise typer.BadParameter(f"{last} is before --start {first}", param_hint="'--end'")
+    refuse_future_date(last, allow_future, "--end")
+    selected = [t.id for t in select_topics(settings, topic)]
+    check_model_first(settings, allow_extractive)
     total = ((last - first).days + 1) * len(selected)
     if len(selected) > 1 and settings.backfill_processes != 1:
         from flows.parallel import forkserver
 
         forkserver.warm_up(with_model=settings.llm_model is not None)
     api = launch_temporary_api()
-    console = Console(stderr=True)
-    console.print(
+    output.info(
         f"parallax backfill: {first}..{last} · topics {', '.join(selected)} · {total} topic-days"
         f" · db {settings.db}"
     )
 
+    from flows.backfill import BackfillReport
     from flows.backfill import backfill as backfill_flow
     from flows.parallel.threads import DayOutcome, observe
+    from parallax.llm.preflight import ModelConfigError
     from parallax.storage.ledger import RunInProgressError
 
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as bar:
-        job = bar.add_task("topic-days", total=total)
+    with output.Progress("topic-days", total) as bar:
 
         def on_day(outcome: DayOutcome) -> None:
             if outcome.status == "skipped":  # not work: keep it out of the ETA
-                bar.update(job, total=(bar.tasks[0].total or 1) - 1)
+                bar.discount()
                 return
-            bar.advance(job)
+            bar.advance()
             if outcome.status == "failed":
-                bar.console.print(f"FAILED  {outcome.topic:<15} {outcome.day} {outcome.reason}")
+                bar.print(f"error: {outcome.topic} {outcome.day} failed: {outcome.reason}")
 
         try:
             with observe(on_day), prefect_quiet(api):
-                report = backfill_flow(start=first, end=last, topics=selected, force=force)
-        except RunInProgressError as exc:
+                report = backfill_flow(
+                    start=first,
+                    end=last,
+                    topics=selected,
+                    force=force,
+                    allow_extractive=allow_extractive,
+                    allow_future=allow_future,
+                )
+        except (RunInProgressError, ModelConfigError) as exc:
             bar.stop()
             raise fail(str(exc)) from None
         except typer.Exit:  # already reported in one line
-            bar.stop()
             raise
         except Exception as exc:  # the flow itself failed (not one topic-day): one line
             bar.stop()
@@ -89,112 +93,144 @@ def backfill(
             ) from None
         except KeyboardInterrupt:
             bar.stop()
-            typer.secho(
+            raise fail(
                 "interrupted: every topic-day finished so far is saved; run the same command "
                 "again to resume",
-                fg=typer.colors.YELLOW,
-                err=True,
-            )
-            raise typer.Exit(130) from None
-    _print_backfill_table(report)
-    raise typer.Exit(1 if report.failed else 0)
+                output.EXIT_INTERRUPTED,
+            ) from None
+    assert isinstance(report, BackfillReport)
+    raise typer.Exit(_print_backfill_report(report))
 
 
-def _print_backfill_table(report: object) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
+def _print_backfill_report(report: object) -> int:
+    """The backfill's table and last line; the exit code."""
     from flows.backfill import BackfillReport
+    from flows.report import fallback_line
 
     assert isinstance(report, BackfillReport)
-    table = Table(title=f"backfill {report.start}..{report.end} in {report.wall_s:.1f} s")
-    table.add_column("topic-days")
-    table.add_column("count", justify="right")
-    table.add_column("reason")
-    table.add_row("done", str(report.count("done")), "")
-    table.add_row("skipped", str(report.count("skipped")), "already succeeded (use --force)")
     reasons: dict[str, int] = {}
     for o in report.failed:
         reasons[o.reason or "unknown"] = reasons.get(o.reason or "unknown", 0) + 1
-    table.add_row("failed", str(report.count("failed")), "")
-    for reason, n in sorted(reasons.items(), key=lambda r: -r[1])[:10]:
-        table.add_row("", str(n), reason[:160])
-    Console(width=160).print(table)
+    rows = [
+        ("done", report.count("done"), ""),
+        ("skipped", report.count("skipped"), "already succeeded (use --force)"),
+        ("failed", report.count("failed"), ""),
+        *(("", n, reason[:160]) for reason, n in sorted(reasons.items(), key=lambda r: -r[1])[:10]),
+    ]
+    output.table(
+        ("topic-days", "count", "reason"),
+        rows,
+        title=f"backfill {report.start}..{report.end} in {report.wall_s:.1f} s",
+    )
     for o in report.failed[:20]:
-        typer.echo(f"failed  {o.topic:<15} {o.day} run {o.run_id}: {o.reason}")
+        output.error(f"{o.topic} {o.day} failed (run {o.run_id}): {o.reason}")
+    fell_back = [(f"{o.topic} {o.day}", o.fallback or "") for o in report.fell_back]
+    if report.failed:
+        return output.EXIT_FAILED
+    if fell_back:
+        output.warn(fallback_line(fell_back, report.count("done"), "topic-days"))
+        return output.EXIT_FELL_BACK
+    return output.EXIT_OK
+
+
+class ReplayStage(StrEnum):
+    """The stages a replay can start from (fetch is never replayed: its answers are stored)."""
+
+    parse = "parse"
+    dedupe = "dedupe"
+    classify = "classify"
+    relevance = "relevance"
+    select = "select"
+    summarize = "summarize"
+    publish = "publish"
 
 
 def replay(
     topic: Annotated[str, typer.Option("--topic", "-t", help="topic id")],
-    date: DayArg,
+    date: DayOpt,
     from_stage: Annotated[
-        str, typer.Option(help="first stage to recompute: parse, dedupe, classify, select, ...")
-    ] = "parse",
+        ReplayStage,
+        typer.Option(help="first stage to recompute; earlier ones keep the day's stored rows"),
+    ] = ReplayStage.parse,
     model: Annotated[
         str | None, typer.Option(help="litellm model for the summary, or 'extractive'")
     ] = None,
+    db: DbOpt = None,
+    allow_extractive: AllowExtractiveOpt = False,
 ) -> None:
     """Recompute a published day from its stored responses (no network); print the page diff."""
-    settings = load_settings()
-    try:
-        load_topics(settings.topics_file).get(topic)
-    except ConfigError as exc:
-        raise fail(str(exc)) from None
+    settings = load_settings(db)
+    select_topics(settings, [topic])
+    if model is None:  # the configured model: check it now (another one: the flow does)
+        check_model_first(settings, allow_extractive)
     api = launch_temporary_api()
     from flows.replay import ReplayError
     from flows.replay import replay as replay_flow
+    from parallax.llm.preflight import ModelConfigError
     from parallax.storage.ledger import RunInProgressError
 
     try:
         with prefect_quiet(api):
-            result = replay_flow(topic=topic, date=date.date(), from_stage=from_stage, model=model)
-    except (ReplayError, RunInProgressError) as exc:
+            result = replay_flow(
+                topic=topic,
+                date=date.date(),
+                from_stage=from_stage.value,
+                model=model,
+                allow_extractive=allow_extractive,
+            )
+    except (ReplayError, RunInProgressError, ModelConfigError) as exc:
         raise fail(str(exc)) from None
     if result.status != "succeeded":
-        raise fail(f"replay {topic} {result.logical_date} failed: {result.error} "
-                   f"(run {result.run_id})")  # fmt: skip
-    typer.echo(
-        f"replay  {topic} {result.logical_date}: run {result.run_id}, parent {result.parent_run_id}"
-        f", stored responses of run {result.fetch_run_id}, 0 feed requests",
-        err=True,
-    )
+        raise fail(result.outcome())
+    output.info(f"{result.outcome()}; stored responses of run {result.fetch_run_id}, 0 feed "
+                "requests")  # fmt: skip
     if result.diff:
         typer.echo(result.diff, nl=False)
-    else:
-        typer.echo(f"identical: the replayed page equals the published one ({result.page})")
+    if result.fallback:
+        output.warn(f"extractive summary instead of the model's: {result.fallback}")
+        raise typer.Exit(output.EXIT_FELL_BACK)
 
 
 def runs(
     failed: Annotated[bool, typer.Option("--failed", help="only failed/abandoned runs")] = False,
     topic: Annotated[str | None, typer.Option("--topic", "-t", help="one topic")] = None,
     limit: Annotated[int, typer.Option(min=1, help="how many, newest first")] = 20,
+    db: DbOpt = None,
 ) -> None:
     """List the run ledger (runs and the stage that failed), newest first."""
     from parallax import storage
     from parallax.storage import ledger
 
-    settings = load_settings()
+    settings = load_settings(db)
     if not settings.db.exists():
-        typer.echo(f"no runs yet ({settings.db} does not exist)")
+        output.result(f"no runs yet ({settings.db} does not exist)")
         return
     try:
         rows = ledger.list_runs(settings.db, topic, failed, limit)
     except storage.DatabaseBusyError as exc:
         raise fail(str(exc)) from None
-    typer.echo(
-        f"{'started (UTC)':<16}  {'run':<16}  {'topic':<15} {'date':<10}  {'kind':<8} "
-        f"{'status':<9} {'secs':>6}  {'parent':<16}  error"
-    )
+    if not rows:
+        output.result("(no matching runs)")
+        return
+    table = []
     for r in rows:
-        started = r["started_at"].astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
-        secs = f"{r['seconds']:.1f}" if r["seconds"] is not None else "-"
         error = r["error"] or ""
         if r["failed_stage"]:
             error = f"[{r['failed_stage']}] {error}"
-        typer.echo(
-            f"{started:<16}  {r['run_id']:<16}  {r['topic']:<15} {r['logical_date']!s:<10}  "
-            f"{r['kind']:<8} {r['status']:<9} {secs:>6}  {r['parent_run_id'] or '-':<16}  "
-            f"{error[:120]}".rstrip()
+        table.append(
+            (
+                r["started_at"].astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"),
+                r["run_id"],
+                r["topic"],
+                str(r["logical_date"]),
+                r["kind"],
+                r["status"],
+                f"{r['seconds']:.1f}" if r["seconds"] is not None else "-",
+                r["parent_run_id"] or "-",
+                error[:120],
+            )
         )
-    if not rows:
-        typer.echo("(no matching runs)")
+    output.table(
+        ("started (UTC)", "run", "topic", "date", "kind", "status", "secs", "parent", "error"),
+        table,
+    )

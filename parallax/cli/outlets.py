@@ -10,7 +10,9 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from parallax.cli.common import fail, load_settings
+from parallax.cli import output
+from parallax.cli.common import DbOpt, load_settings
+from parallax.cli.output import fail
 
 outlets_app: typer.Typer = typer.Typer(
     help="Inspect the outlet registry and what it does not cover yet.", no_args_is_help=True
@@ -26,7 +28,7 @@ def classify(
             help="CSV with a source_name column and optional source_url and/or domain",
         ),
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write")],
+    output_csv: Annotated[Path, typer.Option("--output", "-o", help="CSV to write")],
 ) -> None:
     """Classify outlets from a CSV: adds country, kind, method, confidence, evidence (offline)."""
     from parallax.outlets.registry import RegistryError, load_registry
@@ -45,14 +47,13 @@ def classify(
         result = classify_table(frame, registry)
     except (RegistryError, ValueError) as exc:
         raise fail(str(exc)) from None
-    output.parent.mkdir(parents=True, exist_ok=True)
-    result.to_csv(output, index=False)
+    output_csv.parent.mkdir(parents=True, exist_ok=True)
+    result.to_csv(output_csv, index=False)
     answered = int(result["country"].notna().sum())
-    typer.echo(
-        f"{len(result)} rows -> {output}: {answered} with a country, "
+    output.info(
+        f"{len(result)} rows -> {output_csv}: {answered} with a country, "
         f"{len(result) - answered} without ({time.perf_counter() - started:.2f} s, "
-        f"registry {registry.version})",
-        err=True,
+        f"registry {registry.version})"
     )
 
 
@@ -64,12 +65,13 @@ def unknown(
         typer.Option("--since", formats=["%Y-%m-%d"], help="only digests on or after YYYY-MM-DD"),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1)] = 30,
+    db: DbOpt = None,
 ) -> None:
     """The most frequent outlets with no known country: what to add to config/outlets.csv."""
     from parallax import storage
     from parallax.cli.analyst import open_read_only
 
-    settings = load_settings()
+    settings = load_settings(db)
     try:
         with open_read_only(settings.db) as con:
             rows = con.execute(
@@ -78,8 +80,12 @@ def unknown(
     except FileNotFoundError as exc:
         raise fail(str(exc)) from None
     if not rows:
-        typer.echo("no unclassified outlets" + (f" for {topic}" if topic else ""))
+        output.result("no unclassified outlets" + (f" for {topic}" if topic else ""))
         return
-    typer.echo(f"{'articles':>8} {'days':>5}  {'outlet':<40} {'domain':<32} topics")
-    for name, domain, _kind, articles, days, topics, _last in rows:
-        typer.echo(f"{articles:>8} {days:>5}  {name[:40]:<40} {domain[:32]:<32} {topics}")
+    output.table(
+        ("articles", "days", "outlet", "domain", "topics"),
+        [
+            (articles, days, name, domain, topics)
+            for name, domain, _, articles, days, topics, _ in rows
+        ],
+    )

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from parallax import progress
-from parallax.cli.common import DateOpt, TopicOpt, fail, load_settings
+from parallax.cli import output
+from parallax.cli.common import (
+    AllowExtractiveOpt,
+    AllowFutureOpt,
+    DateOpt,
+    DbOpt,
+    TopicOpt,
+    check_model_first,
+    load_settings,
+    refuse_future_date,
+    select_topics,
+)
+from parallax.cli.output import fail
 from parallax.cli.runtime import launch_temporary_api, prefect_quiet
 from parallax.topics import ConfigError, load_topics
 
@@ -26,77 +39,146 @@ def prepare_database(db: Path) -> None:
         raise fail(f"{db}: {exc}") from None
 
 
-def run_pipeline(topics: list[str] | None, day: dt.date) -> int:
-    """Run the daily flow in this process; print one line per topic; 0 when all succeeded."""
+def run_pipeline(
+    topics: list[str] | None,
+    day: dt.date,
+    *,
+    allow_extractive: bool = False,
+    allow_future: bool = False,
+) -> int:
+    """Run the daily flow in this process; print one line per topic and a summary line; the
+    exit code (`output.EXIT_*`)."""
+    started = time.monotonic()
     settings = load_settings()
-    try:
-        selected = [t.id for t in load_topics(settings.topics_file).select(topics)]
-    except ConfigError as exc:
-        raise fail(str(exc)) from None
+    refuse_future_date(day, allow_future, "--date")
+    selected = [t.id for t in select_topics(settings, topics)]
+    check_model_first(settings, allow_extractive)
     api = launch_temporary_api()
     prepare_database(settings.db)
     progress.enable_console()
-    typer.echo(f"parallax: {day} · topics {', '.join(selected)} · db {settings.db}", err=True)
+    output.info(f"parallax: {day} · topics {', '.join(selected)} · db {settings.db}")
 
     from flows.daily import TopicsFailedError, daily_digest
+    from parallax.llm.preflight import ModelConfigError
     from parallax.storage.ledger import RunInProgressError
 
     try:
         with prefect_quiet(api):
-            results = daily_digest(topics=selected, date=day)
+            results = daily_digest(
+                topics=selected,
+                date=day,
+                allow_extractive=allow_extractive,
+                allow_future=allow_future,
+            )
     except TopicsFailedError as exc:  # some topics failed: report every topic below
         results = exc.results
-    except RunInProgressError as exc:
+    except (RunInProgressError, ModelConfigError) as exc:
         raise fail(str(exc)) from None
     except typer.Exit:  # already reported in one line
         raise
     except Exception as exc:  # the flow itself failed (not one topic): say so in one line
         raise fail(f"the run failed: {type(exc).__name__}: {exc}") from None
-    failed = 0
     for r in results:
-        if r.status == "succeeded":
-            sides = " ".join(f"{k}={v}" for k, v in sorted(r.per_side.items())) or "no articles"
-            line = f"ok      {r.topic:<15} {sides:<24} {r.page}"
-            typer.secho(line, fg=typer.colors.GREEN)
-            for w in r.warnings:
-                typer.secho(f"        {r.topic:<15} warning: {w}", fg=typer.colors.YELLOW)
-            for note in r.notes:
-                typer.echo(f"        {r.topic:<15} note: {note}")
-        else:
-            failed += 1
-            typer.secho(
-                f"FAILED  {r.topic:<15} {r.error} (run {r.run_id}; fix the cause and "
-                "re-run the same date: it is safe)",
-                fg=typer.colors.RED,
-                err=True,
-            )
-    return 1 if failed else 0
+        _print_topic(r)
+    return _print_summary(results, time.monotonic() - started)
 
 
-def run(topic: TopicOpt = None, date: DateOpt = None) -> None:
+def _print_topic(r: object) -> None:
+    from flows.topic_day import TopicResult
+
+    assert isinstance(r, TopicResult)
+    if r.status != "succeeded":
+        output.error(
+            f"{r.topic} failed: {r.error} (run {r.run_id}); fix the cause and re-run the same "
+            "date: it is safe"
+        )
+        return
+    sides = " ".join(f"{k}={v}" for k, v in sorted(r.per_side.items())) or "no articles"
+    output.result(f"ok      {r.topic:<15} {sides:<24} {r.page}", "green")
+    for w in r.warnings:
+        output.warn(f"{r.topic}: {w}")
+    for note in r.notes:
+        output.result(f"        {r.topic:<15} note: {note}")
+
+
+def _print_summary(results: list, seconds: float) -> int:
+    """The run's last line: topics published, failed, fallen back (and why); the exit code."""
+    from flows.report import fallback_line
+
+    failed = [r for r in results if r.status != "succeeded"]
+    fell_back = [(r.topic, r.fallback) for r in results if r.status == "succeeded" and r.fallback]
+    line = f"{len(results) - len(failed)} of {len(results)} topics published in {seconds:.0f} s"
+    if failed:
+        output.error(f"{line}; {len(failed)} failed: {', '.join(r.topic for r in failed)}")
+        return output.EXIT_FAILED
+    if fell_back:
+        output.warn(f"{line}; {fallback_line(fell_back, len(results))}")
+        return output.EXIT_FELL_BACK
+    output.result(line)
+    return output.EXIT_OK
+
+
+def run(
+    topic: TopicOpt = None,
+    date: DateOpt = None,
+    db: DbOpt = None,
+    allow_extractive: AllowExtractiveOpt = False,
+    allow_future: AllowFutureOpt = False,
+) -> None:
     """Fetch, dedupe, classify, summarize and publish the digest of each topic for a date."""
+    load_settings(db)
     day = date.date() if date else dt.datetime.now(dt.UTC).date()
-    raise typer.Exit(run_pipeline(topic, day))
+    code = run_pipeline(topic, day, allow_extractive=allow_extractive, allow_future=allow_future)
+    raise typer.Exit(code)
 
 
 def demo(
-    db: Annotated[Path, typer.Option(help="database for the demo")] = Path("data/demo.duckdb"),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="folder for everything the demo writes (default: demo/ in the project, the "
+            "one the demo site of `make demo-site` reads)",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOpt = None,
 ) -> None:
-    """Run the whole pipeline offline on the bundled sample feeds (no network, no API key)."""
-    from parallax.cli.demo import SAMPLE_DATE, SampleFeedServer
+    """Run the whole pipeline offline on the bundled sample feeds (no network, no API key).
 
+    It writes only its own folder (database, pages marked as sample data, charts), which the
+    live site never reads; with --db, the database goes there instead."""
+    from parallax.cli.demo import DEMO_DIR, SAMPLE_DATE, SampleFeedServer, demo_paths
+
+    paths = demo_paths(out or DEMO_DIR)
+    db = db or paths.db
     settings = load_settings()
     with SampleFeedServer(settings.topics_file) as server:
-        os.environ["PARALLAX_GOOGLE_NEWS_URL"] = server.base_url
-        os.environ["PARALLAX_DB"] = str(db.resolve())
+        # The flows read their settings from the environment, as under a deployment.
+        os.environ.update(
+            PARALLAX_GOOGLE_NEWS_URL=server.base_url,
+            PARALLAX_DB=str(db.resolve()),
+            PARALLAX_CONTENT_DIR=str(paths.content.resolve()),
+            PARALLAX_CHARTS_DIR=str(paths.charts.resolve()),
+            PARALLAX_SAMPLE_DATA="true",
+        )
         os.environ.pop("PARALLAX_LLM_MODEL", None)
         code = run_pipeline(server.topics, SAMPLE_DATE)
-    if code == 0:
-        typer.echo(
-            f"\nDemo pages (sample data) are in {load_settings().content_dir}/<topic>/"
-            f"{SAMPLE_DATE}.md; the database is {db}."
+    if code == output.EXIT_OK:
+        output.result(
+            f"Sample pages (invented headlines, marked as such) are in {_shown(paths.content)}/"
+            f"<topic>/{SAMPLE_DATE}.md, the database is {_shown(db)}; the live site never reads "
+            "them. `make demo-site` builds them into demo/public, `make demo-serve` shows them."
         )
     raise typer.Exit(code)
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it (shorter to read)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def topics() -> None:
@@ -106,16 +188,28 @@ def topics() -> None:
         config = load_topics(settings.topics_file)
     except ConfigError as exc:
         raise fail(str(exc)) from None
-    for t in config.topics:
-        sides = "; ".join(f"{p.id} ({', '.join(p.countries)})" for p in t.perspectives)
-        typer.echo(f"{t.id:<15} {'active' if t.active else 'inactive':<8} {t.name:<20} {sides}")
+    rows = [
+        (
+            t.id,
+            "active" if t.active else "inactive",
+            t.name,
+            "; ".join(f"{p.id} ({', '.join(p.countries)})" for p in t.perspectives),
+        )
+        for t in config.topics
+    ]
+    output.table(("topic", "status", "name", "sides (countries)"), rows)
 
 
-def migrate() -> None:
+def migrate(db: DbOpt = None) -> None:
     """Create or upgrade the DuckDB schema (runs also do this on their own)."""
     from parallax import storage
 
-    settings = load_settings()
-    with storage.connect(settings.db) as con:
-        applied = storage.migrate(con)
-    typer.echo(f"{settings.db}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
+    settings = load_settings(db)
+    try:
+        with storage.connect(settings.db) as con:
+            applied = storage.migrate(con)
+    except (storage.DatabaseBusyError, storage.MigrationError) as exc:
+        raise fail(f"{settings.db}: {exc}") from None
+    output.result(
+        f"{settings.db}: " + (f"applied {', '.join(applied)}" if applied else "up to date")
+    )

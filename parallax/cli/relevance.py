@@ -9,6 +9,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from parallax.cli import output
 from parallax.cli.common import fail, load_settings
 
 
@@ -21,7 +22,7 @@ def relevance(
             help="CSV with topic, title, source_name and optional source_url, feed_perspective",
         ),
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write")],
+    output_csv: Annotated[Path, typer.Option("--output", "-o", help="CSV to write")],
 ) -> None:
     """Score headlines for their topic: adds score, on_topic, method, evidence (local scorer)."""
     from parallax.embeddings import shared_embedder
@@ -51,11 +52,10 @@ def relevance(
         result = score_table(frame, load_topics(settings.topics_file), registry, scorer)
     except (ConfigError, LexiconError, RegistryError, RelevanceConfigError, ValueError) as exc:
         raise fail(str(exc)) from None
-    output.parent.mkdir(parents=True, exist_ok=True)
-    result.to_csv(output, index=False)
+    output_csv.parent.mkdir(parents=True, exist_ok=True)
+    result.to_csv(output_csv, index=False)
     on = int(result["on_topic"].astype(bool).sum())
-    typer.echo(
-        f"{len(result)} headlines -> {output}: {on} on-topic, {len(result) - on} off-topic "
-        f"({time.perf_counter() - started:.1f} s, {scorer.method})",
-        err=True,
+    output.info(
+        f"{len(result)} headlines -> {output_csv}: {on} on-topic, {len(result) - on} off-topic "
+        f"({time.perf_counter() - started:.1f} s, {scorer.method})"
     )

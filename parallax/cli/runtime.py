@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from parallax.cli.common import fail
+from parallax.cli.output import fail
 
 APP = "prefect.server.api.server:create_app"
 _STARTUP_FAILED = 3  # uvicorn's exit code when its port was taken after we chose it (or worse)

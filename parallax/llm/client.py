@@ -91,7 +91,7 @@ def make_llm_client(
 _litellm_lock = threading.Lock()
 
 
-def _litellm() -> Any:
+def import_litellm() -> Any:
     """Import litellm on first use, offline (bundled cost map) and quiet."""
     with _litellm_lock:
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -259,7 +259,7 @@ class LLMClient:
                 "output_cost_per_token": s.output_cost_per_token or 0.0,
             }
         try:
-            prompt_cost, completion_cost = _litellm().cost_per_token(
+            prompt_cost, completion_cost = import_litellm().cost_per_token(
                 model=s.model,
                 prompt_tokens=prompt_tokens,
                 completion_tokens=completion_tokens,
@@ -275,7 +275,7 @@ class LLMClient:
         budget = self.settings.cost_budget_usd
         if budget is None:
             return 0.0
-        litellm = _litellm()
+        litellm = import_litellm()
         try:
             prompt_tokens = int(litellm.token_counter(model=self.settings.model, messages=msgs))
         except Exception:  # tokenizer unavailable: rough 4 characters per token
@@ -320,7 +320,7 @@ class LLMClient:
         validate: Validator,
     ) -> tuple[str, LLMCallRecord]:
         s = self.settings
-        litellm = _litellm()
+        litellm = import_litellm()
         kwargs: dict[str, Any] = {
             "model": s.model,
             "messages": msgs,

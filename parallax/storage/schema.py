@@ -118,15 +118,20 @@ def apply_views(con: duckdb.DuckDBPyConnection, directory: Path = VIEWS_DIR) -> 
     return done
 
 
+# What a view's file says about other views without reading them: comments and text
+# (COMMENT ON ... IS '...'), left out when looking for the views it reads.
+_COMMENTS_AND_TEXT = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
+
+
 def _dependencies_first(files: dict[str, Path]) -> list[str]:
-    """View names in an order where a view comes after the views its file names."""
-    reads = {
-        name: {
-            other
-            for other in files
-            if other != name and re.search(rf"\b{other}\b", path.read_text(encoding="utf-8"))
-        }
+    """View names in an order where a view comes after the views its SQL reads."""
+    code = {
+        name: _COMMENTS_AND_TEXT.sub(" ", path.read_text(encoding="utf-8"))
         for name, path in files.items()
+    }
+    reads = {
+        name: {other for other in files if other != name and re.search(rf"\b{other}\b", sql)}
+        for name, sql in code.items()
     }
     ordered: list[str] = []
 

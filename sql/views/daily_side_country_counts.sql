@@ -1,30 +1,30 @@
--- daily_side_country_counts: how many articles each side and outlet country contributed to each
--- digest (topic and logical_date). A digest reads a window of max_age_days, so one article can
--- count under several consecutive digest days; for articles per publication day, count distinct
--- links by CAST(published_at AS DATE) in enriched_articles (as the topic chart does).
+-- daily_side_country_counts: how many articles each side and outlet country published each day
+-- on a topic, and how many of them reached a page; every article counted once.
 --
 -- Answers: "how much did Chinese vs Hong Kong outlets publish on us-china each day, and how much
--- of it reached the page?"
+-- of it reached the pages?"
 --
--- Columns
---   topic, logical_date   the topic-day
---   side                  country-true side id, 'international' or 'unknown'
---   country               outlet country (ISO-3166 alpha-2), NULL when unknown
---   articles              articles fetched and classified, duplicates included
---   unique_articles       articles left after dedupe (what selection chooses from)
---   duplicates            articles dropped as copies
---   selected              articles listed on the page
+-- The day is the article's publication day (UTC), as on the topic's chart: an article fetched by
+-- several digests (each reads max_age_days of news) counts once, on the day it was published.
 CREATE OR REPLACE VIEW daily_side_country_counts AS
 SELECT
-    p.topic,
-    p.logical_date,
-    p.perspective AS side,
-    p.country,
+    topic,
+    coalesce(CAST(timezone('UTC', published_at) AS DATE), first_seen) AS day,
+    side,
+    country,
     count(*) AS articles,
-    count(*) FILTER (WHERE d.article_id IS NULL) AS unique_articles,
-    count(d.article_id) AS duplicates,
-    count(s.article_id) AS selected
-FROM article_perspectives p
-LEFT JOIN duplicates d USING (topic, logical_date, article_id)
-LEFT JOIN page_articles s USING (topic, logical_date, article_id)
+    count(*) FILTER (WHERE NOT is_duplicate) AS unique_articles,
+    count(*) FILTER (WHERE is_duplicate) AS duplicates,
+    count(*) FILTER (WHERE on_page) AS selected
+FROM enriched_articles
 GROUP BY ALL;
+
+COMMENT ON VIEW daily_side_country_counts IS 'Articles per topic, publication day (UTC), country-true side and outlet country, and how many reached a page. Each article counts once (on its publication day), however many digests read it: sums over days are distinct articles.';
+COMMENT ON COLUMN daily_side_country_counts.topic IS 'topic id';
+COMMENT ON COLUMN daily_side_country_counts.day IS 'publication day (UTC); the first digest day that fetched it when the feed gave no date';
+COMMENT ON COLUMN daily_side_country_counts.side IS 'country-true side: a side id, international or unknown';
+COMMENT ON COLUMN daily_side_country_counts.country IS 'outlet country, ISO-3166 alpha-2 (NULL when unknown)';
+COMMENT ON COLUMN daily_side_country_counts.articles IS 'distinct articles fetched, copies included';
+COMMENT ON COLUMN daily_side_country_counts.unique_articles IS 'of them, articles not dropped as copies (what selection chooses from)';
+COMMENT ON COLUMN daily_side_country_counts.duplicates IS 'of them, articles dedupe dropped as copies of another';
+COMMENT ON COLUMN daily_side_country_counts.selected IS 'of them, articles listed on at least one page';

@@ -1,33 +1,40 @@
--- perspective_purity: per topic, day and side, how "pure" the side is by outlet country, and
--- how much of that side's search feed was from another side, another country or unknown.
--- (The old system's "perspective purity and unknown share" per topic and day.)
+-- perspective_purity: per topic, digest day and side, how "pure" the page's side is by outlet
+-- country, and how much of that side's search feed was from another side, another country or
+-- unknown. (The old system's "perspective purity and unknown share" per topic and day.)
+--
+-- Answers: "how much of each side's search feed is really from that side, and does every page
+-- list a side's articles only from that side's countries?"
 --
 -- A side's countries live in config/topics.yaml; classify writes the side an outlet's country
 -- belongs to into article_perspectives.perspective at run time, so "the country belongs to the
--- side" is `perspective = side` below. Feed shares count unique (non-duplicate) articles by the
--- feed that returned them: that is what the old system put on each side.
---
--- Columns
---   topic, logical_date, side       the topic-day and a side id (one row per side with a feed)
---   placed                          articles listed on the page under this side
---   placed_country_true             ... whose outlet country belongs to the side (known country)
---   placed_purity                   placed_country_true / placed (1.0 is the invariant; NULL if none placed)
---   feed_articles                   unique articles returned by this side's feed(s)
---   feed_on_side                    ... whose outlet country belongs to this side
---   feed_other_side                 ... whose outlet country belongs to another side of the topic
---   feed_international              ... from a known country on no side
---   feed_unknown                    ... whose country is unknown (aggregators, unregistered outlets)
---   feed_purity                     feed_on_side / feed_articles: how right the old system's side would be
---   international_share, unknown_share   feed_international / feed_articles, feed_unknown / feed_articles
---   side_judged                     unique articles of the side's own outlets the relevance stage judged
---   side_off_topic                  ... of them judged off-topic (never on a page)
---   off_topic_share                 side_off_topic / side_judged
+-- side" is `perspective = side` below. The feed columns count each article once, on the first
+-- digest day that fetched it (a digest reads max_age_days of news, so the next days fetch it
+-- again), by the feed that returned it; copies dropped as duplicates are left out. So the feed
+-- columns summed over days are distinct articles; the placed columns count page listings. The
+-- relevance columns count, the same way, the articles of the side's own outlets (perspective =
+-- side) and how many of them the relevance stage judged off-topic (never listed on a page).
 CREATE OR REPLACE VIEW perspective_purity AS
-WITH unique_articles AS (
-    SELECT a.topic, a.logical_date, a.feed_perspective, p.perspective
+WITH firsts AS (
+    -- each article (its link) once: the first day, and the feed, that fetched it (not as a copy)
+    SELECT
+        a.topic,
+        min({'day': a.logical_date, 'feed': a.feed_perspective, 'id': a.article_id}) AS first
     FROM articles a
-    JOIN article_perspectives p USING (topic, logical_date, article_id)
     ANTI JOIN duplicates d USING (topic, logical_date, article_id)
+    GROUP BY a.topic, coalesce(a.link, a.guid, a.article_id)
+),
+new_articles AS (
+    SELECT
+        f.topic,
+        f.first.day AS logical_date,
+        f.first.feed AS feed_perspective,
+        p.perspective,
+        r.on_topic
+    FROM firsts f
+    JOIN article_perspectives p
+        ON p.topic = f.topic AND p.logical_date = f.first.day AND p.article_id = f.first.id
+    LEFT JOIN article_relevance r
+        ON r.topic = f.topic AND r.logical_date = f.first.day AND r.article_id = f.first.id
 ),
 feeds AS (
     SELECT
@@ -41,20 +48,17 @@ feeds AS (
         ) AS feed_other_side,
         count(*) FILTER (WHERE perspective = 'international') AS feed_international,
         count(*) FILTER (WHERE perspective = 'unknown') AS feed_unknown
-    FROM unique_articles
+    FROM new_articles
     GROUP BY ALL
 ),
 relevance AS (
     SELECT
-        a.topic,
-        a.logical_date,
-        p.perspective AS side,
-        count(*) AS side_judged,
-        count(*) FILTER (WHERE NOT r.on_topic) AS side_off_topic
-    FROM articles a
-    JOIN article_perspectives p USING (topic, logical_date, article_id)
-    JOIN article_relevance r USING (topic, logical_date, article_id)
-    ANTI JOIN duplicates d USING (topic, logical_date, article_id)
+        topic,
+        logical_date,
+        perspective AS side,
+        count(on_topic) AS side_judged,
+        count(*) FILTER (WHERE NOT on_topic) AS side_off_topic
+    FROM new_articles
     GROUP BY ALL
 ),
 placed AS (
@@ -90,3 +94,22 @@ SELECT
 FROM feeds
 FULL JOIN placed USING (topic, logical_date, side)
 LEFT JOIN relevance USING (topic, logical_date, side);
+
+COMMENT ON VIEW perspective_purity IS 'Per topic, digest day and side: how country-true the page''s side is, and what the side''s search feed brought that day (each article counted once, on the first day it was fetched): from the side, another side, a country on no side, or unknown.';
+COMMENT ON COLUMN perspective_purity.topic IS 'topic id';
+COMMENT ON COLUMN perspective_purity.logical_date IS 'the digest day';
+COMMENT ON COLUMN perspective_purity.side IS 'a side id (one row per side with a feed or a page listing)';
+COMMENT ON COLUMN perspective_purity.placed IS 'articles the page lists under this side';
+COMMENT ON COLUMN perspective_purity.placed_country_true IS 'of them, articles whose outlet country (known) belongs to the side';
+COMMENT ON COLUMN perspective_purity.placed_purity IS 'placed_country_true / placed: 1.0 by design, a check (NULL when none placed)';
+COMMENT ON COLUMN perspective_purity.feed_articles IS 'articles this side''s feed returned that were new that day (first fetched; copies left out)';
+COMMENT ON COLUMN perspective_purity.feed_on_side IS 'of them, articles whose outlet country belongs to this side';
+COMMENT ON COLUMN perspective_purity.feed_other_side IS 'of them, articles whose outlet country belongs to another side of the topic';
+COMMENT ON COLUMN perspective_purity.feed_international IS 'of them, articles from a known country on no side';
+COMMENT ON COLUMN perspective_purity.feed_unknown IS 'of them, articles whose outlet country is unknown (aggregators, unregistered outlets)';
+COMMENT ON COLUMN perspective_purity.feed_purity IS 'feed_on_side / feed_articles: how right the old system''s feed-as-side would have been';
+COMMENT ON COLUMN perspective_purity.international_share IS 'feed_international / feed_articles';
+COMMENT ON COLUMN perspective_purity.unknown_share IS 'feed_unknown / feed_articles';
+COMMENT ON COLUMN perspective_purity.side_judged IS 'articles of the side''s own outlets the relevance stage judged (new that day, copies left out)';
+COMMENT ON COLUMN perspective_purity.side_off_topic IS 'of them, articles judged off-topic: kept in article_relevance, never on a page';
+COMMENT ON COLUMN perspective_purity.off_topic_share IS 'side_off_topic / side_judged';

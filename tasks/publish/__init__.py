@@ -88,11 +88,13 @@ def publish_day(
     charts_dir: Path | None = None,
     summarized: SummarizedDay | None = None,
     fetch_run_id: str | None = None,
+    sample: bool = False,
 ) -> dict:
     """Write the day's page (and the topic's section page and chart); record it in `digests`.
 
     ``summarized``: the summarize stage's output when it ran in this run; otherwise (a replay
-    from the publish stage) the page and summary are read from the database.
+    from the publish stage) the page and summary are read from the database. ``sample``: the
+    page is the demo's invented data and is marked so.
     """
     with stage(db, run, "publish") as counts:
         first, last = window
@@ -125,6 +127,7 @@ def publish_day(
                 total=sum(side_counts.values()),
             ),
             facts,
+            sample=sample,
         )
         path = page_path(content_dir, topic.id, run.logical_date)
         changed = write_if_changed(path, page)

@@ -84,15 +84,29 @@ def dump_yaml(data: object, width: int | None = None, dumper: type | None = None
     return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=width)
 
 
+SAMPLE_NOTE = (
+    "**Sample data.** The headlines on this page are invented for Parallax's offline demo; "
+    "they are not news, and the outlets named never published them."
+)
+
+
 def render_page(
-    digest: DigestInput, summary: DigestSummary, counts: PageCounts, facts: PageFacts | None = None
+    digest: DigestInput,
+    summary: DigestSummary,
+    counts: PageCounts,
+    facts: PageFacts | None = None,
+    sample: bool = False,
 ) -> str:
-    """The page of a digest; ``facts`` say what it lacks (a short side, a failed feed, ...)."""
+    """The page of a digest; ``facts`` say what it lacks (a short side, a failed feed, ...).
+    ``sample``: the page is the demo's invented data, and says so (front matter and text)."""
     facts = facts or PageFacts(side_names=dict(digest.sides))
     notes = page_notes(facts)
     front = {**_front_matter(digest, summary, counts), **notes_front_matter(facts)}
     if notes:
         front["notes"] = notes
+    if sample:
+        front["title"] += " (sample data)"
+        front["sample"] = True
     front["draft"] = front.pop("draft")  # last, as the old system wrote it
     body = [
         *([_notes_section(notes)] if notes else []),
@@ -127,6 +141,8 @@ def render_page(
     if summary.differences:
         body.append(_section("Where They Differ", summary.differences, ""))
     body.append(_sources(digest.articles))
+    if sample:
+        body.insert(0, SAMPLE_NOTE)
     yaml_text = dump_yaml(front, width=1000)
     return f"---\n{yaml_text}---\n\n" + "\n\n".join(body) + "\n"
 

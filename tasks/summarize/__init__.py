@@ -29,13 +29,20 @@ from parallax.topics import Topic
 from tasks.summarize.extractive import ExtractiveSummarizer
 
 
-def make_summarizer(client: LLMClient | None) -> Summarizer:
+def make_summarizer(
+    client: LLMClient | None, unusable: tuple[str, str] | None = None
+) -> Summarizer:
     """The extractive summarizer unless a model client is given; then the LLM summarizer, which
-    falls back to the extractive one (and says why) when the model's answer fails validation."""
-    if client is None:
+    falls back to the extractive one (and says why) when the model's answer fails validation.
+    ``unusable``: (model, problem) when the configured model failed the pre-flight check and the
+    fallback was allowed: extractive summaries that say why."""
+    if client is None and unusable is None:
         return ExtractiveSummarizer()
-    from tasks.summarize.llm import LLMSummarizer
+    from tasks.summarize.llm import LLMSummarizer, UnusableModelSummarizer
 
+    if client is None:
+        assert unusable is not None
+        return UnusableModelSummarizer(*unusable, fallback=ExtractiveSummarizer())
     return LLMSummarizer(client, fallback=ExtractiveSummarizer())
 
 

@@ -78,5 +78,24 @@ class LLMSummarizer:
     ) -> DigestSummary:
         summary = self.fallback.summarize(digest)
         extra = {**summary.extra, "llm_call_ids": call_ids, "llm_errors": list(errors)}
-        note = f"{reason}; {self.fallback.name} summary shown"
-        return replace(summary, note=note, extra=extra)
+        return replace(summary, note=fallback_note(reason, self.fallback), extra=extra)
+
+
+class UnusableModelSummarizer:
+    """Stands in for `LLMSummarizer` when the pre-flight check found the model unusable and the
+    user allowed the fallback: the fallback's summary, saying why, and no model call."""
+
+    def __init__(self, model: str, problem: str, fallback: Summarizer) -> None:
+        self.name = f"llm:{model}"  # what the run was configured with, as `LLMSummarizer`
+        self.problem = problem
+        self.fallback = fallback
+
+    def summarize(self, digest: DigestInput) -> DigestSummary:
+        summary = self.fallback.summarize(digest)
+        reason = f"model not used: {self.problem}"
+        return replace(summary, note=fallback_note(reason, self.fallback))
+
+
+def fallback_note(reason: str, fallback: Summarizer) -> str:
+    """The `DigestSummary.note` of a summary that fell back (stored in ``summaries.note``)."""
+    return f"{reason}; {fallback.name} summary shown"

@@ -172,6 +172,26 @@ def test_export_parquet_matches_the_database(small_db: Path, tmp_path: Path):
     assert f"exported {len(tables)} tables" in output
 
 
+def test_export_writes_every_view_with_its_docs(small_db: Path, tmp_path: Path):
+    with storage.connect(small_db, read_only=True) as con:
+        views = [r[0] for r in con.execute(storage.query("export_views")).fetchall()]
+    assert "enriched_articles" in views and "article_days" in views
+    out = tmp_path / "export"
+    code, output = invoke("export", "--out", str(out), "--db", str(small_db))
+    assert code == 0, output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted(e["view"] for e in manifest["views"]) == sorted(views)
+    runs = next(e for e in manifest["views"] if e["view"] == "enriched_articles")
+    assert runs["file"] == "enriched_articles.parquet" and runs["rows"] == 0
+    assert runs["description"].startswith("Every article once")
+    assert runs["columns"]["first_seen"] == "first digest day that fetched it"
+    assert pq.read_table(out / "enriched_articles.parquet").column_names[:2] == [
+        "topic",
+        "article_key",
+    ]
+    assert f"and {len(views)} views to" in output
+
+
 def test_export_csv(small_db: Path, tmp_path: Path):
     out = tmp_path / "csv"
     code, output = invoke("export", "--format", "csv", "--out", str(out), "--db", str(small_db))

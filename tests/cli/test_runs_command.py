@@ -37,7 +37,8 @@ def test_runs_command_lists_the_ledger(db_path, monkeypatch):
     lines = result.output.splitlines()
     assert lines[0].split()[:4] == ["started", "(UTC)", "run", "topic"]
     assert [line.split()[2] for line in lines[1:]] == [child.run_id, bad.run_id, good.run_id]
-    assert "replay   succeeded" in lines[1] and good.run_id in lines[1].split()[-1]
+    assert lines[1].split()[5:7] == ["replay", "succeeded"]
+    assert lines[1].split()[-1] == good.run_id  # the parent
 
     failed = runner.invoke(app, ["runs", "--failed"]).output.splitlines()
     assert len(failed) == 2 and bad.run_id in failed[1]

@@ -229,15 +229,35 @@ def test_replay_reproduces_the_page_with_servers_stopped(prefect_harness, env, m
         db, "SELECT count(*) FROM llm_calls WHERE run_id = ? AND cache_hit", [same.run_id]
     )[0]
     assert hits == 1
+    assert "identical" in (
+        _latest_artifacts("replay-us-china")["replay-us-china"].description or ""
+    )
 
     # Another summarizer from the summarize stage on: a diff; back to the model: free, identical.
     other = replay(topic="us-china", date=SAMPLE_DATE, from_stage="summarize", model="extractive")
     assert other.parent_run_id == same.run_id and other.fetch_run_id == done.run_id
     assert "-summarizer: llm:openai/stub-model" in other.diff
     assert "+summarizer: extractive" in other.diff
+    differs = _latest_artifacts("replay-us-china")["replay-us-china"]
+    assert "the page differs" in (differs.description or "")
+    assert "```diff" in differs.data and "+summarizer: extractive" in differs.data
     back = replay(topic="us-china", date=SAMPLE_DATE, from_stage="summarize", model=STUB_MODEL)
     assert back.status == "succeeded" and page_path.read_bytes() == published
     assert stub.calls == calls
+    progress = _latest_artifacts("backfill-progress")["backfill-progress"]
+    assert progress.data == 100.0  # the backfill's one topic-day, done
+
+
+def _latest_artifacts(*keys: str) -> dict:
+    """The latest artifact of each key, from the test's Prefect API."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=list(keys)))
+        )
+    return {a.key: a for a in sorted(found, key=lambda a: a.created)}
 
 
 def test_topic_runs_publish_page_and_counts_artifacts(prefect_harness, env, monkeypatch):
@@ -300,6 +320,9 @@ def test_ctrl_c_keeps_finished_days_and_a_rerun_resumes(env, tmp_path):
             "PARALLAX_CLASSIFY_WITH_LLM": "false",
             "PARALLAX_BACKFILL_PROCESSES": "2",
             "PREFECT_HOME": str(tmp_path / "prefect-home"),
+            # A fresh Prefect home migrates its database as the API starts: on a busy machine
+            # that takes longer than the default 20 s, which is not what this test is about.
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
         }
         cmd = [sys.executable, "-m", "parallax.cli", "backfill", "--start", str(FIRST),
                "--end", str(last), *[a for t in TOPICS for a in ("--topic", t)]]  # fmt: skip

@@ -139,3 +139,27 @@ def test_runs_creating_a_limit_at_once_both_get_it(prefect_harness) -> None:
         assert limits.ensure_limits({name: 2}) == {name: 5}
     finally:
         patch.undo()
+
+
+def test_a_slow_api_with_free_slots_is_not_taken_for_a_killed_run(
+    prefect_harness, monkeypatch, caplog
+) -> None:
+    """On a fresh machine the temporary API can be too slow to answer the first acquisition in
+    time: the slots are free, so the run takes them without resetting anything or warning."""
+    (name,) = _names("slow-api")
+    limits.ensure_limits({name: 2})
+    acquire = limits._acquire
+    timed_out: list[str] = []
+
+    def slow_first(limit: str, n: int, wait_s: float = 10.0) -> object:
+        if not timed_out:
+            timed_out.append(limit)
+            raise TimeoutError("the API did not answer in time")
+        return acquire(limit, n, wait_s)
+
+    resets: list[str] = []
+    monkeypatch.setattr(limits, "_acquire", slow_first)
+    monkeypatch.setattr(limits, "_reset", resets.append)
+    with caplog.at_level(logging.WARNING, logger="parallax.limits"), limits.hold({name: 2}):
+        assert _active_slots(name) == 2
+    assert timed_out == [name] and resets == [] and caplog.records == []

@@ -1,20 +1,24 @@
-"""Analyst views (sql/views): kept equal to their files, and right on a hand-built database.
+"""Analyst views (sql/views): kept equal to their files, documented with COMMENT ON, and
+right on a hand-built database whose digest windows overlap.
 
-The database below is small enough to count by hand. Topic `t`, sides `a` (country AA) and `b`
-(BB), two days:
+Topic `t`, sides `a` (country AA) and `b` (BB). Each digest reads several days of news, so the
+next days' digests fetch an article again: the per-article views must count it once. Feed
+items (x), the article they are (their link, L), and what each digest day decided:
 
-| id | day | feed | outlet (country) | side          | duplicate of   | page            |
-|----|-----|------|------------------|---------------|----------------|-----------------|
-| a1 | D   | a    | Alpha (AA) state | a             |                | #1 side a       |
-| a2 | D   | a    | Beta (BB)        | b             |                | #3 side b       |
-| a3 | D   | a    | Gamma (GB)       | international |                | #4 side a (!)   |
-| a4 | D   | a    | "Mystery" (?)    | unknown       |                |                 |
-| a5 | D   | b    | Beta (BB)        | b             |                | #2 side b       |
-| a6 | D   | b    | Beta (BB)        | b             | a5 (link)      |                 |
-| a7 | D   | b    | Alpha (AA)       | a             | a1 (fuzzy 0.9) |                 |
-| b1 | D+1 | a    | Alpha (AA)       | a             |                | #1 side a       |
+| item | link | feed | outlet (country)     | published | fetched  | a copy of | on the page of |
+|------|------|------|----------------------|-----------|----------|-----------|----------------|
+| x1   | L1   | a    | Alpha (AA) state     | D0        | D0 D1 D2 |           | D0 #1, D2 #1 a |
+| x2   | L2   | a    | Beta (BB)            | D0        | D0 D1    |           | D0 #2 b        |
+| x3   | L2   | b    | Beta (BB)            | D0        | D0 D1    | x2 (link) |                |
+| x4   | L4   | b    | Beta (BB)            | D1        | D1 D2    |           | D1 #1 b        |
+| x5   | L5   | b    | Alpha (AA) state     | D1        | D1 D2    | x1 (0.9)  |                |
+| x6   | L6   | a    | Gamma (GB)           | D1        | D1 D2    |           | D1 #2 a (!)    |
+| x7   | L7   | a    | Mystery: ?, AA on D2 | D1        | D1 D2    |           |                |
+| x8   | L8   | b    | Beta (BB)            | D2        | D2       |           | D2 #2 b        |
 
-a3 is deliberately listed under side a although its outlet is British: the purity view must
+(x7's outlet is unknown on D1; on D2 the model placed it in AA.)
+
+x6 is deliberately listed under side a although its outlet is British: the purity view must
 catch a page that breaks the country-true rule.
 """
 
@@ -28,36 +32,50 @@ import pytest
 
 from parallax import storage
 
-D = dt.date(2026, 2, 7)
-D1 = D + dt.timedelta(days=1)
+D0 = dt.date(2026, 2, 7)
+D1 = D0 + dt.timedelta(days=1)
+D2 = D0 + dt.timedelta(days=2)
 VIEWS = sorted(p.stem for p in storage.VIEWS_DIR.glob("*.sql"))
 
-ARTICLES = [
-    # id, day, feed, outlet_name, source_name, country, ownership, side
-    ("a1", D, "a", "Alpha", "Alpha News", "AA", "state", "a"),
-    ("a2", D, "a", "Beta", "Beta Daily", "BB", "private", "b"),
-    ("a3", D, "a", "Gamma", "Gamma Times", "GB", "private", "international"),
-    ("a4", D, "a", None, "Mystery", None, "unknown", "unknown"),
-    ("a5", D, "b", "Beta", "Beta Daily", "BB", "private", "b"),
-    ("a6", D, "b", "Beta", "Beta Daily", "BB", "private", "b"),
-    ("a7", D, "b", "Alpha", "Alpha News", "AA", "state", "a"),
-    ("b1", D1, "a", "Alpha", "Alpha News", "AA", "state", "a"),
+ALPHA = ("Alpha", "Alpha News", "AA", "state", "a", "domain")
+BETA = ("Beta", "Beta Daily", "BB", "private", "b", "domain")
+GAMMA = ("Gamma", "Gamma Times", "GB", "private", "international", "domain")
+MYSTERY = (None, "Mystery", None, "unknown", "unknown", "none")
+MYSTERY_PLACED = (None, "Mystery", "AA", "unknown", "a", "llm")
+# item, link, feed, published, {day fetched: (outlet, source, country, ownership, side, method)}
+ITEMS = [
+    ("x1", "L1", "a", D0, {D0: ALPHA, D1: ALPHA, D2: ALPHA}),
+    ("x2", "L2", "a", D0, {D0: BETA, D1: BETA}),
+    ("x3", "L2", "b", D0, {D0: BETA, D1: BETA}),
+    ("x4", "L4", "b", D1, {D1: BETA, D2: BETA}),
+    ("x5", "L5", "b", D1, {D1: ALPHA, D2: ALPHA}),
+    ("x6", "L6", "a", D1, {D1: GAMMA, D2: GAMMA}),
+    ("x7", "L7", "a", D1, {D1: MYSTERY, D2: MYSTERY_PLACED}),
+    ("x8", "L8", "b", D2, {D2: BETA}),
 ]
-DUPLICATES = [("a6", D, "a5", "link", 1.0), ("a7", D, "a1", "title_fuzzy", 0.9)]
-SELECTIONS = [  # id, day, side, number, rank_in_side
-    ("a1", D, "a", 1, 1),
-    ("a5", D, "b", 2, 1),
-    ("a2", D, "b", 3, 2),
-    ("a3", D, "a", 4, 2),
-    ("b1", D1, "a", 1, 1),
+DUPLICATES = [  # item, day, kept item, method, score
+    ("x3", D0, "x2", "link", 1.0),
+    ("x3", D1, "x2", "link", 1.0),
+    ("x5", D1, "x1", "title_fuzzy", 0.9),
+    ("x5", D2, "x1", "title_fuzzy", 0.9),
 ]
-RELEVANCE = [  # id, day, side, score, on_topic
-    ("a1", D, "a", 0.9, True),
-    ("a2", D, "b", 0.8, True),
-    ("a5", D, "b", 0.1, False),
-    ("a6", D, "b", 0.1, False),  # a duplicate of a5: not counted
-    ("a4", D, "unknown", 0.2, False),
-    ("b1", D1, "a", 0.7, True),
+SELECTIONS = [  # item, day, side, number, rank_in_side
+    ("x1", D0, "a", 1, 1),
+    ("x2", D0, "b", 2, 1),
+    ("x4", D1, "b", 1, 1),
+    ("x6", D1, "a", 2, 1),
+    ("x1", D2, "a", 1, 1),
+    ("x8", D2, "b", 2, 1),
+]
+RELEVANCE = [  # item, day, side, score, on_topic
+    ("x1", D0, "a", 0.9, True),
+    ("x2", D0, "b", 0.8, True),
+    ("x3", D0, "b", 0.8, True),  # a copy of x2: not counted
+    ("x4", D1, "b", 0.1, False),
+    ("x4", D2, "b", 0.1, False),  # fetched again: counted on its first day only
+    ("x6", D1, "international", 0.7, True),
+    ("x7", D1, "unknown", 0.2, False),
+    ("x8", D2, "b", 0.6, True),
 ]
 NOON = dt.datetime(2026, 2, 7, 12, tzinfo=dt.UTC)
 LLM_CALLS = [  # call_id, model, attempt, cache_hit, prompt, completion, cost, error, created_at
@@ -77,9 +95,18 @@ def _insert(con, table: str, frame: pd.DataFrame) -> None:
     con.unregister("_rows")
 
 
+def link(key: str) -> str:
+    return f"https://news.example.org/{key}"
+
+
 @pytest.fixture
 def hand_built(con):
     common = {"topic": "t", "run_id": "r1"}
+    fetched = [
+        (item, key, feed, published, day, facts)
+        for item, key, feed, published, days in ITEMS
+        for day, facts in days.items()
+    ]
     _insert(
         con,
         "articles",
@@ -88,13 +115,15 @@ def hand_built(con):
                 {
                     **common,
                     "logical_date": day,
-                    "article_id": aid,
-                    "fetch_id": f"f-{feed}",
+                    "article_id": item,
+                    "fetch_id": f"f-{feed}-{day}",
                     "feed_perspective": feed,
-                    "title": f"title {aid}",
-                    "source_name": source,
+                    "link": link(key),
+                    "title": f"title {key}",
+                    "source_name": facts[1],
+                    "published_at": dt.datetime.combine(published, dt.time(9), dt.UTC),
                 }
-                for aid, day, feed, _, source, _, _, _ in ARTICLES
+                for item, key, feed, published, day, facts in fetched
             ]
         ),
     )
@@ -106,15 +135,15 @@ def hand_built(con):
                 {
                     **common,
                     "logical_date": day,
-                    "article_id": aid,
+                    "article_id": item,
                     "country": country,
                     "outlet_kind": "outlet" if outlet else "unknown",
                     "outlet_name": outlet,
                     "ownership": ownership,
-                    "method": "domain" if country else "none",
+                    "method": method,
                     "perspective": side,
                 }
-                for aid, day, _, outlet, _, country, ownership, side in ARTICLES
+                for item, _, _, _, day, (outlet, _, country, ownership, side, method) in fetched
             ]
         ),
     )
@@ -123,9 +152,9 @@ def hand_built(con):
         "duplicates",
         pd.DataFrame(
             [
-                {**common, "logical_date": day, "article_id": aid, "kept_article_id": kept}
+                {**common, "logical_date": day, "article_id": item, "kept_article_id": kept}
                 | {"method": method, "score": score}
-                for aid, day, kept, method, score in DUPLICATES
+                for item, day, kept, method, score in DUPLICATES
             ]
         ),
     )
@@ -134,9 +163,9 @@ def hand_built(con):
         "selections",
         pd.DataFrame(
             [
-                {**common, "logical_date": day, "article_id": aid, "side": side}
+                {**common, "logical_date": day, "article_id": item, "side": side}
                 | {"number": number, "rank_in_side": rank}
-                for aid, day, side, number, rank in SELECTIONS
+                for item, day, side, number, rank in SELECTIONS
             ]
         ),
     )
@@ -145,10 +174,10 @@ def hand_built(con):
         "article_relevance",
         pd.DataFrame(
             [
-                {**common, "logical_date": day, "article_id": aid, "side": side, "score": score}
-                | {"on_topic": on, "title_key": f"k-{aid}", "method": "local:test"}
-                | {"evidence": "names a", "reused": False}
-                for aid, day, side, score, on in RELEVANCE
+                {**common, "logical_date": day, "article_id": item, "title_key": f"k-{item}"}
+                | {"side": side, "score": score, "on_topic": on, "method": "local:test"}
+                | {"evidence": "names both sides", "reused": False}
+                for item, day, side, score, on in RELEVANCE
             ]
         ),
     )
@@ -190,18 +219,31 @@ def rows(con, sql: str) -> list[dict]:
 # --- views exist and follow their files -----------------------------------------------------
 
 
-def test_every_view_file_is_a_view_with_a_documented_header(con):
-    existing = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views()").fetchall()}
-    assert set(VIEWS) <= existing
-    assert len(VIEWS) == 8
+def test_every_view_and_column_is_documented_in_the_database(con):
+    """COMMENT ON for every view and column: `duckdb_views()` and `duckdb_columns()` (and any
+    client reading them) show what each one holds; the file's header says what it answers."""
+    existing = dict(con.execute("SELECT view_name, comment FROM duckdb_views()").fetchall())
+    assert set(VIEWS) <= set(existing)
+    assert len(VIEWS) == 9
     for name in VIEWS:
-        text = (storage.VIEWS_DIR / f"{name}.sql").read_text(encoding="utf-8")
-        header = text.split("CREATE OR REPLACE VIEW")[0]
-        assert header.startswith(f"-- {name}: ")
-        assert "-- Columns" in header
-        columns = [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]
-        for column in columns:  # every column of the view is named in its header
-            assert column in header, f"{name}.{column} is not documented"
+        assert existing[name] and len(existing[name]) > 40, f"{name} has no description"
+        header = (storage.VIEWS_DIR / f"{name}.sql").read_text(encoding="utf-8")
+        assert header.startswith(f"-- {name}: ") and "-- Answers: " in header
+        columns = con.execute(storage.query("view_column_comments"), [name]).fetchall()
+        undocumented = [column for column, comment in columns if not comment]
+        assert columns and not undocumented, f"{name}: no COMMENT ON for {undocumented}"
+
+
+def test_a_view_mentioning_another_in_its_text_does_not_depend_on_it(tmp_path: Path, con):
+    views = tmp_path / "views"
+    views.mkdir()
+    (views / "v_first.sql").write_text(
+        "-- v_first: unlike v_second, reads no view\n"
+        "CREATE OR REPLACE VIEW v_first AS SELECT 1 AS x;\n"
+        "COMMENT ON VIEW v_first IS 'see v_second';"
+    )
+    (views / "v_second.sql").write_text("CREATE OR REPLACE VIEW v_second AS SELECT x FROM v_first;")
+    assert storage.apply_views(con, views) == ["v_first", "v_second"]  # no cycle
 
 
 def test_views_survive_rerunning_migrations(con):
@@ -235,134 +277,93 @@ def test_a_view_file_must_create_the_view_it_is_named_after(tmp_path: Path, con)
 # --- the numbers ------------------------------------------------------------------------------
 
 
-def test_enriched_articles(hand_built):
-    got = {r["article_id"]: r for r in rows(hand_built, "SELECT * FROM enriched_articles")}
-    assert len(got) == 8
-    assert {k: got["a6"][k] for k in ("is_duplicate", "duplicate_of", "duplicate_method")} == {
-        "is_duplicate": True,
-        "duplicate_of": "a5",
-        "duplicate_method": "link",
+def test_article_days_has_a_row_per_digest_day_that_read_the_article(hand_built):
+    got = rows(hand_built, "SELECT * FROM article_days ORDER BY logical_date, article_id")
+    assert len(got) == 16  # 8 items, fetched on 1 to 3 days each
+    x3 = [r for r in got if r["article_id"] == "x3"]
+    assert [(r["logical_date"], r["is_duplicate"], r["duplicate_of"]) for r in x3] == [
+        (D0, True, "x2"),
+        (D1, True, "x2"),
+    ]
+    assert {r["article_key"] for r in got if r["article_id"] in ("x2", "x3")} == {link("L2")}
+    x1 = [r for r in got if r["article_id"] == "x1"]
+    assert [(r["logical_date"], r["is_selected"], r["number"]) for r in x1] == [
+        (D0, True, 1),
+        (D1, False, None),
+        (D2, True, 1),
+    ]
+
+
+def test_enriched_articles_has_every_article_once(hand_built):
+    got = {
+        r["article_key"].rsplit("/", 1)[1]: r
+        for r in rows(hand_built, "SELECT * FROM enriched_articles WHERE topic = 't'")
     }
-    assert (got["a2"]["side"], got["a2"]["country"], got["a2"]["feed_perspective"]) == (
-        "b",
-        "BB",
-        "a",
-    )
-    assert (got["a2"]["is_selected"], got["a2"]["number"], got["a2"]["rank_in_side"]) == (
-        True,
-        3,
-        2,
-    )
-    assert (got["a4"]["outlet_name"], got["a4"]["source_name"], got["a4"]["side"]) == (
-        None,
-        "Mystery",
-        "unknown",
-    )
-    assert got["a1"]["ownership"] == "state"
-    assert [a for a, r in sorted(got.items()) if r["is_selected"]] == ["a1", "a2", "a3", "a5", "b1"]
-    assert [a for a, r in sorted(got.items()) if r["is_duplicate"]] == ["a6", "a7"]
+    assert sorted(got) == ["L1", "L2", "L4", "L5", "L6", "L7", "L8"]  # 16 rows of 8 items
+    facts = {
+        key: (r["first_seen"], r["last_seen"], r["days_seen"], r["is_duplicate"],
+              r["days_on_page"], r["first_on_page"], r["last_on_page"])
+        for key, r in got.items()
+    }  # fmt: skip
+    assert facts == {
+        "L1": (D0, D2, 3, False, 2, D0, D2),
+        "L2": (D0, D1, 2, False, 1, D0, D0),  # kept from feed a, a copy from feed b
+        "L4": (D1, D2, 2, False, 1, D1, D1),
+        "L5": (D1, D2, 2, True, 0, None, None),
+        "L6": (D1, D2, 2, False, 1, D1, D1),
+        "L7": (D1, D2, 2, False, 0, None, None),
+        "L8": (D2, D2, 1, False, 1, D2, D2),
+    }
+    assert got["L2"]["feed_perspectives"] == ["a", "b"]
+    assert (got["L2"]["side"], got["L2"]["country"]) == ("b", "BB")
+    assert (got["L5"]["duplicate_of"], got["L5"]["duplicate_method"]) == (link("L1"), "title_fuzzy")
+    assert got["L1"]["duplicate_of"] is None and got["L1"]["ownership"] == "state"
+    # described as of the last day that read it: placed by the model on D2
+    l7 = got["L7"]
+    assert (l7["side"], l7["country"], l7["classify_method"]) == ("a", "AA", "llm")
+    assert [k for k, r in sorted(got.items()) if r["on_page"]] == ["L1", "L2", "L4", "L6", "L8"]
 
 
-def test_daily_side_country_counts(hand_built):
+def test_daily_side_country_counts_count_each_article_once(hand_built):
     got = hand_built.execute(
-        "SELECT logical_date, side, country, articles, unique_articles, duplicates, selected"
+        "SELECT day, side, country, articles, unique_articles, duplicates, selected"
         " FROM daily_side_country_counts ORDER BY ALL"
     ).fetchall()
     assert got == [
-        (D, "a", "AA", 2, 1, 1, 1),
-        (D, "b", "BB", 3, 2, 1, 2),
-        (D, "international", "GB", 1, 1, 0, 1),
-        (D, "unknown", None, 1, 1, 0, 0),
-        (D1, "a", "AA", 1, 1, 0, 1),
+        (D0, "a", "AA", 1, 1, 0, 1),
+        (D0, "b", "BB", 1, 1, 0, 1),  # L2: two items, one article
+        (D1, "a", "AA", 2, 1, 1, 0),  # L5 (a copy), L7
+        (D1, "b", "BB", 1, 1, 0, 1),
+        (D1, "international", "GB", 1, 1, 0, 1),
+        (D2, "b", "BB", 1, 1, 0, 1),
     ]
 
 
 def test_perspective_purity(hand_built):
-    got = rows(hand_built, "SELECT * FROM perspective_purity ORDER BY logical_date, side")
-    assert got == [
-        {
-            "topic": "t",
-            "logical_date": D,
-            "side": "a",
-            "placed": 2,  # a1 and the misplaced a3
-            "placed_country_true": 1,
-            "placed_purity": 0.5,
-            "feed_articles": 4,  # a1..a4 (a7 is a duplicate)
-            "feed_on_side": 1,
-            "feed_other_side": 1,
-            "feed_international": 1,
-            "feed_unknown": 1,
-            "feed_purity": 0.25,
-            "international_share": 0.25,
-            "unknown_share": 0.25,
-            "side_judged": 1,  # a1 (a7, its copy, is not counted)
-            "side_off_topic": 0,
-            "off_topic_share": 0.0,
-        },
-        {
-            "topic": "t",
-            "logical_date": D,
-            "side": "b",
-            "placed": 2,
-            "placed_country_true": 2,
-            "placed_purity": 1.0,
-            "feed_articles": 1,  # a5 (a6, a7 are duplicates)
-            "feed_on_side": 1,
-            "feed_other_side": 0,
-            "feed_international": 0,
-            "feed_unknown": 0,
-            "feed_purity": 1.0,
-            "international_share": 0.0,
-            "unknown_share": 0.0,
-            "side_judged": 2,  # a2 and a5 are Beta's, side b's own outlet
-            "side_off_topic": 1,
-            "off_topic_share": 0.5,
-        },
-        {
-            "topic": "t",
-            "logical_date": D1,
-            "side": "a",
-            "placed": 1,
-            "placed_country_true": 1,
-            "placed_purity": 1.0,
-            "feed_articles": 1,
-            "feed_on_side": 1,
-            "feed_other_side": 0,
-            "feed_international": 0,
-            "feed_unknown": 0,
-            "feed_purity": 1.0,
-            "international_share": 0.0,
-            "unknown_share": 0.0,
-            "side_judged": 1,
-            "side_off_topic": 0,
-            "off_topic_share": 0.0,
-        },
-    ]
-
-
-def test_relevance_decisions(hand_built):
     got = hand_built.execute(
-        "SELECT article_id, side, on_topic, is_duplicate, is_listed FROM relevance_decisions"
-        " ORDER BY logical_date, article_id"
+        "SELECT logical_date, side, placed, placed_country_true, placed_purity, feed_articles,"
+        " feed_on_side, feed_other_side, feed_international, feed_unknown, feed_purity,"
+        " international_share, unknown_share FROM perspective_purity ORDER BY logical_date, side"
     ).fetchall()
     assert got == [
-        ("a1", "a", True, False, True),
-        ("a2", "b", True, False, True),
-        ("a4", "unknown", False, False, False),
-        ("a5", "b", False, False, True),
-        ("a6", "b", False, True, False),
-        ("b1", "a", True, False, True),
+        (D0, "a", 1, 1, 1.0, 2, 1, 1, 0, 0, 0.5, 0.0, 0.0),  # L1, and L2 (a Beta) new in feed a
+        (D0, "b", 1, 1, 1.0, 0, 0, 0, 0, 0, None, None, None),  # L2 from feed b is a copy
+        # feed a's new articles L6 (GB) and L7 (unknown that day); the page breaks the rule
+        (D1, "a", 1, 0, 0.0, 2, 0, 0, 1, 1, 0.0, 0.5, 0.5),
+        (D1, "b", 1, 1, 1.0, 1, 1, 0, 0, 0, 1.0, 0.0, 0.0),
+        (D2, "a", 1, 1, 1.0, 0, 0, 0, 0, 0, None, None, None),  # L1 again: not new
+        (D2, "b", 1, 1, 1.0, 1, 1, 0, 0, 0, 1.0, 0.0, 0.0),
     ]
 
 
-def test_duplicates_removed(hand_built):
+def test_duplicates_removed_counts_each_copy_once(hand_built):
     got = hand_built.execute(
         "SELECT logical_date, method, removed, kept_articles, fetched, removed_share,"
         " avg_score, min_score FROM duplicates_removed ORDER BY ALL"
     ).fetchall()
     assert got == [
-        (D, "link", 1, 1, 7, 0.1429, 1.0, 1.0),
-        (D, "title_fuzzy", 1, 1, 7, 0.1429, 0.9, 0.9),
+        (D0, "link", 1, 1, 3, 0.3333, 1.0, 1.0),  # x3 (dropped again on D1); x1-x3 new
+        (D1, "title_fuzzy", 1, 1, 4, 0.25, 0.9, 0.9),  # x5; x4-x7 new
     ]
 
 
@@ -370,7 +371,7 @@ def test_llm_cost_daily(hand_built):
     got = rows(hand_built, "SELECT * FROM llm_cost_daily ORDER BY day, model")
     assert got == [
         {
-            "day": D,
+            "day": D0,
             "model": "m1",
             "calls": 2,
             "failed_calls": 1,
@@ -384,7 +385,7 @@ def test_llm_cost_daily(hand_built):
             "avg_latency_ms": 150.0,
         },
         {
-            "day": D,
+            "day": D0,
             "model": "m2",
             "calls": 1,
             "failed_calls": 0,
@@ -414,18 +415,53 @@ def test_llm_cost_daily(hand_built):
     ]
 
 
-def test_outlet_leaderboard(hand_built):
+def test_outlet_leaderboard_counts_each_article_once(hand_built):
     got = hand_built.execute(
         "SELECT rank, outlet, country, side, ownership, articles, selected, selected_share,"
-        " days_seen, first_day, last_day FROM outlet_leaderboard WHERE topic = 't' ORDER BY rank"
+        " pages, days_published, first_seen, last_seen FROM outlet_leaderboard"
+        " WHERE topic = 't' ORDER BY rank"
     ).fetchall()
     assert got == [
-        # Alpha and Beta tie on selected and articles: by name
-        (1, "Alpha", "AA", "a", "state", 2, 2, 1.0, 2, D, D1),
-        (2, "Beta", "BB", "b", "private", 2, 2, 1.0, 1, D, D),
-        (3, "Gamma", "GB", "international", "private", 1, 1, 1.0, 1, D, D),
-        (4, "Mystery", None, "unknown", "unknown", 1, 0, 0.0, 1, D, D),
+        (1, "Beta", "BB", "b", "private", 3, 3, 1.0, 3, 3, D0, D2),  # L2, L4, L8
+        # Alpha and Gamma tie on selected and articles: by name. Alpha: L1 on two pages
+        (2, "Alpha", "AA", "a", "state", 1, 1, 1.0, 2, 1, D0, D2),
+        (3, "Gamma", "GB", "international", "private", 1, 1, 1.0, 1, 1, D1, D2),
+        (4, "Mystery", "AA", "a", "unknown", 1, 0, 0.0, 0, 1, D1, D2),
     ]
+
+
+# What the views count, counted from the tables directly: each must be the distinct count.
+DISTINCT = {
+    "articles": "SELECT count(DISTINCT coalesce(link, guid, article_id)) FROM articles",
+    "kept articles": """
+        SELECT count(DISTINCT coalesce(a.link, a.guid, a.article_id)) FROM articles a
+        ANTI JOIN duplicates d USING (topic, logical_date, article_id)""",
+    "listed articles": """
+        SELECT count(DISTINCT coalesce(a.link, a.guid, a.article_id)) FROM selections s
+        JOIN articles a USING (topic, logical_date, article_id)""",
+    "copies": "SELECT count(DISTINCT article_id) FROM duplicates",
+}
+
+
+@pytest.mark.parametrize(
+    ("view_total", "distinct"),
+    [
+        ("SELECT count(*) FROM enriched_articles", "articles"),
+        ("SELECT count(*) FILTER (WHERE on_page) FROM enriched_articles", "listed articles"),
+        ("SELECT sum(articles) FROM daily_side_country_counts", "articles"),
+        ("SELECT sum(unique_articles) FROM daily_side_country_counts", "kept articles"),
+        ("SELECT sum(selected) FROM daily_side_country_counts", "listed articles"),
+        ("SELECT sum(articles) FROM outlet_leaderboard", "kept articles"),
+        ("SELECT sum(selected) FROM outlet_leaderboard", "listed articles"),
+        ("SELECT sum(feed_articles) FROM perspective_purity", "kept articles"),
+        ("SELECT sum(removed) FROM duplicates_removed", "copies"),
+    ],
+    ids=lambda v: v if " " not in v or len(v) < 20 else v.split(" FROM ")[1].split()[0],
+)  # fmt: skip
+def test_sums_over_overlapping_days_are_distinct_counts(hand_built, view_total, distinct):
+    (total,) = hand_built.execute(f"SELECT sum(n) FROM ({view_total}) t(n)").fetchone()
+    (expected,) = hand_built.execute(DISTINCT[distinct]).fetchone()
+    assert total == expected
 
 
 def test_views_are_documented_in_the_readme():
@@ -433,3 +469,45 @@ def test_views_are_documented_in_the_readme():
     section = readme.split("## Analyst queries", 1)[1].split("\n## ", 1)[0]
     for name in VIEWS:
         assert f"`{name}`" in section
+
+
+def test_perspective_purity_counts_each_sides_off_topic_articles_once(hand_built):
+    got = hand_built.execute(
+        "SELECT logical_date, side, side_judged, side_off_topic, off_topic_share"
+        " FROM perspective_purity WHERE side_judged > 0 ORDER BY logical_date, side"
+    ).fetchall()
+    assert got == [
+        (D0, "a", 1, 0, 0.0),  # x1
+        (D0, "b", 1, 0, 0.0),  # x2 (x3 is its copy)
+        (D1, "b", 1, 1, 1.0),  # x4, first fetched on D1
+        (D2, "b", 1, 0, 0.0),  # x8
+    ]
+
+
+def test_relevance_decisions(hand_built):
+    got = hand_built.execute(
+        "SELECT logical_date, article_id, side, on_topic, is_duplicate, is_listed"
+        " FROM relevance_decisions ORDER BY logical_date, article_id"
+    ).fetchall()
+    assert got == [
+        (D0, "x1", "a", True, False, True),
+        (D0, "x2", "b", True, False, True),
+        (D0, "x3", "b", True, True, False),
+        (D1, "x4", "b", False, False, True),
+        (D1, "x6", "international", True, False, True),
+        (D1, "x7", "unknown", False, False, False),
+        (D2, "x4", "b", False, False, False),
+        (D2, "x8", "b", True, False, True),
+    ]
+
+
+def test_page_articles_marks_continuing_articles(hand_built):
+    hand_built.execute(
+        "UPDATE selections SET continuing = true WHERE article_id = 'x1' AND logical_date = ?",
+        [D2],
+    )
+    got = hand_built.execute(
+        "SELECT logical_date, article_id, continuing FROM page_articles"
+        " WHERE article_id = 'x1' ORDER BY logical_date"
+    ).fetchall()
+    assert got == [(D0, "x1", False), (D2, "x1", True)]

@@ -1,7 +1,9 @@
 import datetime as dt
 
 import pandas as pd
+import pytest
 
+from parallax.headlines import title_text
 from parallax.records import ARTICLE_COLUMNS
 from tasks.parse import clean_text, parse_feed, publisher_domain, split_title
 from tests.support.paths import DATA
@@ -36,11 +38,26 @@ def test_source_names_containing_dashes_are_stripped_whole():
     assert second.published_at == pd.Timestamp("2026-02-06 14:00", tz="UTC")
 
 
-def test_hostile_title_is_kept_as_text_on_one_line():
+def test_a_title_is_text_on_one_line_its_markup_dropped():
     third = _parse().iloc[2]
     assert "\n" not in third.title
-    assert third.title.startswith("<script>alert(1)</script> **Bold**")
+    assert third.title.startswith("**Bold** [link](javascript:x)")  # the script and its content
+    assert third.raw_title.startswith("<script>alert(1)</script> **Bold**")  # as served
     assert pd.isna(third.source_name) and pd.isna(third.source_domain)
+
+
+@pytest.mark.parametrize(
+    ("served", "text"),
+    [
+        ("<b>Breaking</b>: senators demand hearing", "Breaking: senators demand hearing"),
+        ("Inflation &lt;2% in March", "Inflation <2% in March"),
+        ("AT&amp;T and   Verizon", "AT&T and Verizon"),
+        ("<style>p{}</style>Plain <i>words</i>", "Plain words"),
+        ("No markup at all", "No markup at all"),
+    ],
+)
+def test_title_text(served, text):
+    assert title_text(served) == text
 
 
 def test_repeated_item_gets_distinct_stable_ids():
