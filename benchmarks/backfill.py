@@ -11,7 +11,12 @@ Starts ../shared/tools/gnews_server.py (the corpus as Google News) and a stub mo
 3. times the daily run of every topic in one flow against the sum of each topic run alone;
 4. replays a sample of the backfilled topic-days with both servers stopped and counts the pages
    that come out byte for byte identical (a page depends on the previous days' pages, so this
-   also checks that concurrent days selected in date order).
+   also checks that concurrent days selected in date order), and the model calls they made;
+5. measures what relevance with the local scorer (lexicon + bundled embedding model) adds: a
+   RELEVANCE_DAYS backfill into a fresh database ("cold": every distinct title embedded and
+   scored once), then the same backfill again with --force ("warm": every judgement reused),
+   each with the relevance stage's share of the stage time, against the bound 1.2 x distinct
+   titles x measured cost per title / cores.
 
 It also prints the CPU the machine was busy meanwhile: wall time cannot go below CPU / cores.
 
@@ -37,19 +42,12 @@ LATENCY_S = 0.3
 
 def serve_llm() -> None:  # child process: the stub model server
     sys.path.insert(0, str(REPO))
-    from tests.support.llm_stub import LLMStub, ReceivedRequest, StubReply, valid_answer
+    from tests.support.llm_stub import LLMStub, ReceivedRequest, StubReply, any_answer
 
     def answer(request: ReceivedRequest) -> StubReply:
-        if "<outlet>" in str(request.messages[-1].get("content", "")):
-            # The outlet fallback (classify_with_llm, on by default) asks about outlets the
-            # registry cannot place. valid_answer only understands summary prompts: raising
-            # here dropped the connection, and every unknown outlet cost 4 attempts and 7 s of
-            # backoff per topic-day. Answer like an honest model that does not know it.
-            return StubReply.json(
-                {"country": None, "kind": "unknown", "confidence": 0, "reason": "stub"},
-                delay_s=LATENCY_S,
-            )
-        return StubReply(content=valid_answer(request).content, delay_s=LATENCY_S)
+        # Summaries, relevance batches and outlet questions alike (an outlet it does not know
+        # is answered "unknown", as an honest model would).
+        return StubReply(content=any_answer(request).content, delay_s=LATENCY_S)
 
     stub = LLMStub()
     stub.responder = answer
@@ -151,6 +149,7 @@ def main() -> None:
     ap.add_argument("--start", type=dt.date.fromisoformat, default=dt.date(2026, 1, 1))
     ap.add_argument("--skip-kill", action="store_true")
     ap.add_argument("--replays", type=int, default=20, help="topic-days to replay (step 4)")
+    ap.add_argument("--relevance-days", type=int, default=30, help="days of step 5 (0: skip)")
     ap.add_argument("--serve-llm", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve_llm:
@@ -220,11 +219,76 @@ def main() -> None:
             print("after resume:", checks(db2))
 
         daily_vs_sequential(work, gnews_url, llm_url, last)
+        if args.relevance_days:
+            relevance_cost(work, gnews_url, llm_url, first, args.relevance_days)
     finally:
         gnews.terminate()
         llm.terminate()
     if args.replays:
         replay_sample(db, work, args.replays)
+
+
+def relevance_share(db: Path) -> tuple[float, float]:
+    """Seconds in the relevance stage and in every stage, summed over topic-days (of the last
+    run of each topic-day)."""
+    [(relevance, total)] = query(
+        db,
+        "SELECT sum(duration_ms) FILTER (WHERE stage = 'relevance') / 1000,"
+        " sum(duration_ms) / 1000 FROM stage_runs"
+        " WHERE run_id IN"
+        " (SELECT max_by(run_id, started_at) FROM runs GROUP BY topic, logical_date)",
+    )
+    return float(relevance or 0), float(total or 0)
+
+
+def cost_per_title_ms(db: Path, n: int = 300) -> float:
+    """Embedding and scoring one new title with the local scorer, on one core (fresh model)."""
+    from parallax.embeddings import Embedder
+    from parallax.lexicon import load_lexicon
+    from parallax.outlets.registry import load_registry
+    from parallax.settings import Settings
+    from parallax.topics import load_topics
+    from tasks.relevance.local import LocalScorer
+    from tasks.relevance.scorer import load_scoring
+
+    settings = Settings()
+    titles = [r[0] for r in query(db, f"SELECT DISTINCT title FROM articles LIMIT {n}")]
+    topic = load_topics(settings.topics_file).get("us-china")
+    scorer = LocalScorer(load_lexicon(settings.lexicon_file), load_scoring(settings.relevance_file),
+                         Embedder(threads=1), load_registry(settings.outlets_file))  # fmt: skip
+    scorer.similarities(None, topic, titles[:1])  # load the model: not a per-title cost
+    started = time.perf_counter()
+    similarities, _ = scorer.similarities(None, topic, titles)
+    scorer.score(topic, titles, [None] * len(titles), similarities)
+    return (time.perf_counter() - started) / len(titles) * 1000
+
+
+def relevance_cost(work: Path, gnews_url: str, llm_url: str, first: dt.date, days: int) -> None:
+    last = first + dt.timedelta(days=days - 1)
+    db = work / "relevance.duckdb"
+    env = env_for(db, work / "content5", gnews_url, llm_url) | {
+        "PARALLAX_RELEVANCE_WITH_LLM": "false"
+    }
+    walls = []
+    for extra in ([], ["--force"]):
+        t0 = time.perf_counter()
+        subprocess.run([*backfill_cmd(first, last), *extra], env=env, cwd=REPO, check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        walls.append((time.perf_counter() - t0, *relevance_share(db)))
+    titles = query(db, "SELECT count(DISTINCT title_key) FROM article_relevance")[0][0]
+    embedded = query(db, "SELECT count(*) FROM title_embeddings")[0][0]
+    per_title = cost_per_title_ms(db)
+    cores = os.cpu_count() or 1
+    bound = 1.2 * titles * per_title / 1000 / cores
+    (cold_wall, cold_rel, cold_all), (warm_wall, warm_rel, warm_all) = walls
+    print(f"relevance, local scorer, backfill {first}..{last}: {titles} distinct titles, "
+          f"{embedded} embedded once; one new title: {per_title:.1f} ms on one core")  # fmt: skip
+    print(f"  cold: wall {cold_wall:.1f} s; relevance {cold_rel:.1f} s of {cold_all:.1f} s stage "
+          f"time ({cold_rel / cold_all:.0%}), about {cold_wall * cold_rel / cold_all:.1f} s of "
+          f"wall; bound 1.2 x titles x cost / {cores} cores = {bound:.1f} s")  # fmt: skip
+    print(f"  warm (--force, judgements reused): wall {warm_wall:.1f} s; relevance "
+          f"{warm_rel:.1f} s of {warm_all:.1f} s stage time ({warm_rel / warm_all:.0%}; "
+          f"target <= 20%)")  # fmt: skip
 
 
 def daily_vs_sequential(work: Path, gnews_url: str, llm_url: str, day: dt.date) -> None:
@@ -272,8 +336,11 @@ with duckdb.connect("{db}", read_only=True) as con:
 sample = random.Random(7).sample(days, min({n}, len(days)))
 results = [replay(topic=t, date=d) for t, d in sorted(sample, key=lambda x: (x[1], x[0]))]
 same = sum(r.status == "succeeded" and not r.diff for r in results)
+with duckdb.connect("{db}", read_only=True) as con:
+    calls = con.execute("SELECT count(*) FROM llm_calls l JOIN runs r USING (run_id)"
+                        " WHERE r.kind = 'replay' AND l.attempt > 0").fetchall()[0][0]
 print(f"replayed {{len(results)}} backfilled topic-days with the servers stopped: "
-      f"{{same}} byte for byte identical")
+      f"{{same}} byte for byte identical, {{calls}} model calls")
 """
     env = env_for(db, work / "content", "http://127.0.0.1:9", "http://127.0.0.1:9/v1")
     out = subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO, text=True,

@@ -76,17 +76,10 @@ def fingerprint(out: Path, days: int, end: dt.date, llm: bool) -> None:
     }
     stub = None
     if llm:
-        from tests.support.llm_stub import LLMStub, ReceivedRequest, StubReply, valid_answer
-
-        def answer(request: ReceivedRequest) -> StubReply:
-            if "<outlet>" in str(request.messages[-1].get("content", "")):
-                return StubReply.json(
-                    {"country": None, "kind": "unknown", "confidence": 0, "reason": "stub"}
-                )
-            return valid_answer(request)
+        from tests.support.llm_stub import LLMStub, any_answer
 
         stub = LLMStub()
-        stub.responder = answer
+        stub.responder = any_answer
         stub.start()
         env |= {"PARALLAX_LLM_MODEL": "openai/stub-model", "PARALLAX_LLM_API_BASE": stub.api_base,
                 "OPENAI_API_KEY": "sk-fingerprint", "PARALLAX_LLM_INPUT_COST_PER_TOKEN": "1e-7",

@@ -54,7 +54,9 @@ def relevance_day(
             ).df()
         articles = articles[within_window(articles["published_at"], window)].reset_index(drop=True)
         articles["title"] = articles["title"].fillna("").astype(str)
-        articles["title_key"] = [title_key(t) for t in articles["title"]]
+        articles["title_key"] = pd.Series(  # object even when the day has no articles
+            [title_key(t) for t in articles["title"]], index=articles.index, dtype=object
+        )
         method = f"llm:{model.settings.model}" if model is not None else scorer.method
         judged = _reuse(db, run, articles, method)
         todo = articles[judged["score"].isna()]

@@ -26,6 +26,7 @@ def feeds(monkeypatch: pytest.MonkeyPatch) -> SampleFeedServer:
     with SampleFeedServer(Settings().topics_file) as server:
         monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
         monkeypatch.setenv("PARALLAX_CLASSIFY_WITH_LLM", "false")
+        monkeypatch.setenv("PARALLAX_RELEVANCE_WITH_LLM", "false")  # the summary's calls only
         monkeypatch.delenv("OPENAI_API_KEY", raising=False)
         yield server
 

@@ -13,7 +13,7 @@ import pytest
 from parallax.cli.demo import SAMPLE_DATE, SampleFeedServer
 from parallax.settings import Settings
 from parallax.storage.ledger import RunRef, start_run
-from tests.support.llm_stub import SENTINEL_KEY, STUB_MODEL, LLMStub, any_answer, valid_answer
+from tests.support.llm_stub import SENTINEL_KEY, STUB_MODEL, LLMStub, any_answer
 
 pytestmark = pytest.mark.slow
 pytest_plugins = ["tests.support.llm_fixtures"]
@@ -304,7 +304,7 @@ def test_ctrl_c_keeps_finished_days_and_a_rerun_resumes(env, tmp_path):
     from dataclasses import replace
 
     stub = LLMStub().start()
-    stub.responder = lambda request: replace(valid_answer(request), delay_s=0.3)
+    stub.responder = lambda request: replace(any_answer(request), delay_s=0.3)
     last = SAMPLE_DATE + dt.timedelta(days=8)
     with SampleFeedServer(Settings().topics_file) as server:
         run_env = {

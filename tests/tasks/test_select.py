@@ -117,3 +117,61 @@ def test_articles_on_earlier_pages_go_last():
     sel, _ = select_articles(candidates, policy)
     assert sel["article_id"].tolist() == ["us01", "us03", "us00", "us02"]
     assert "recently_published" in candidates.columns  # the input is not modified
+
+
+# --- story first, on-topic only, a few per outlet ----------------------------------------------
+
+
+def _side(n: int, **columns) -> pd.DataFrame:
+    return _candidates({"us": n}).assign(**columns)
+
+
+ONE_SIDE = SelectionPolicy(("us",), max_total=4, quota=4, top_up=True)
+
+
+def test_off_topic_articles_are_never_selected_and_are_counted():
+    candidates = _side(6, on_topic=[False, True, False, True, True, False])
+    sel, short = select_articles(candidates, ONE_SIDE)
+    assert sel["article_id"].tolist() == ["us01", "us03", "us04"]
+    [row] = short.to_dict("records")
+    assert (row["selected"], row["shortfall"], row["off_topic"]) == (3, 1, 3)
+
+
+def test_no_outlet_has_more_than_its_cap_on_a_side():
+    outlets = ["Daily", "Daily", "Daily", "Daily", "Herald", "Times"]
+    sel, short = select_articles(_side(6, outlet=outlets), ONE_SIDE)
+    assert sel["article_id"].tolist() == ["us00", "us01", "us04", "us05"]
+    sel, short = select_articles(_side(4, outlet=["Daily"] * 4), ONE_SIDE)
+    assert sel["article_id"].tolist() == ["us00", "us01"]
+    [row] = short.to_dict("records")
+    assert (row["shortfall"], row["outlet_capped"]) == (2, 2)
+
+
+def test_the_cap_holds_when_a_side_is_topped_up():
+    candidates = pd.concat(
+        [_candidates({"us": 1}), _candidates({"china": 8}).assign(outlet="Xinhua")]
+    )
+    sel, _ = select_articles(candidates, SelectionPolicy(("us", "china"), 4, 2, top_up=True))
+    assert sel["side"].value_counts().to_dict() == {"china": 2, "us": 1}
+
+
+def test_one_article_per_story_before_a_second_of_any():
+    stories = ["s1", "s1", "s1", "s2", "s3", "s4"]
+    sel, _ = select_articles(_side(6, story=stories), ONE_SIDE)
+    assert sel["article_id"].tolist() == ["us00", "us03", "us04", "us05"]
+
+
+def test_broad_stories_then_sure_ones_then_fresh_ones_first():
+    candidates = _side(4, breadth=[1, 3, 1, 1], relevance=[0.6, 0.7, 0.9, 0.6])
+    sel, _ = select_articles(candidates, ONE_SIDE)
+    assert sel["article_id"].tolist() == ["us01", "us02", "us00", "us03"]
+
+
+def test_articles_from_earlier_pages_are_marked_continuing():
+    candidates = _side(3, recently_published=[True, False, False])
+    sel, _ = select_articles(candidates, ONE_SIDE)
+    assert sel.set_index("article_id")["continuing"].to_dict() == {
+        "us01": False,
+        "us02": False,
+        "us00": True,
+    }
