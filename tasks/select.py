@@ -22,7 +22,7 @@ from parallax.records import INTERNATIONAL, RunRef
 from parallax.storage import save_day
 from parallax.storage.ledger import stage
 from parallax.topics import Topic
-from parallax.window import within_window
+from parallax.window import usable
 
 SELECTION_COLUMNS = ("article_id", "side", "number", "rank_in_side")
 SHORTFALL_COLUMNS = ("side", "quota", "available", "selected", "shortfall")
@@ -173,7 +173,7 @@ def select_day(run: RunRef, db: Path, topic: Topic, window: tuple[dt.date, dt.da
                     run.logical_date - dt.timedelta(days=1),
                 ],
             ).df()
-        candidates = candidates[within_window(candidates["published_at"], window)]
+        candidates = candidates[usable(candidates, window)]
         candidates = candidates.assign(
             recently_published=recently_published(candidates, published_keys(earlier))
         )
