@@ -37,7 +37,7 @@ class NoFeedsError(RuntimeError):
 # PipelineConfig fields that are settings of the same name.
 _SAME_AS_SETTINGS = {
     "db", "content_dir", "charts_dir", "outlets_file", "google_news_url", "fetch_timeout_s",
-    "fetch_retries", "fetch_retry_delay_s", "user_agent",
+    "fetch_retries", "fetch_retry_delay_s", "user_agent", "feed_max_bytes", "feed_max_items",
 }  # fmt: skip
 
 
@@ -54,6 +54,8 @@ class PipelineConfig:
     fetch_retries: int
     fetch_retry_delay_s: float
     user_agent: str
+    feed_max_bytes: int  # bytes read of one answer
+    feed_max_items: int  # items parsed from one answer
     day_bounded_search: bool  # add after:/before: operators (past days, backfills)
     llm: LLMSettings | None = None  # None: the extractive summarizer
     llm_api_key_secret: str | None = None  # Prefect Secret block name, loaded at run time
@@ -107,22 +109,26 @@ def _fetch(
     window: tuple[dt.date, dt.date],
     direct: bool = False,
 ) -> list[FetchOutcome]:
-    def args(i: int, feed: Feed) -> tuple:
+    def arguments(i: int, feed: Feed) -> dict[str, Any]:
         url = build_search_url(
             config.google_news_url, feed, window if config.day_bounded_search else None
         )
-        return (run, feed, i, url, config.db, config.fetch_timeout_s, config.user_agent,
-                config.fetch_retries, config.fetch_retry_delay_s)  # fmt: skip
+        return {
+            "run": run, "feed": feed, "feed_index": i, "url": url, "db": config.db,
+            "timeout_s": config.fetch_timeout_s, "user_agent": config.user_agent,
+            "retries": config.fetch_retries, "retry_delay_s": config.fetch_retry_delay_s,
+            "max_bytes": config.feed_max_bytes, "max_items": config.feed_max_items,
+        }  # fmt: skip
 
     results: list[object] = []
     if direct:  # inside a backfill day task: no task run per feed
         for i, feed in enumerate(topic.feeds):
             try:
-                results.append(fetch_feed.fn(*args(i, feed)))
+                results.append(fetch_feed.fn(**arguments(i, feed)))
             except FeedFetchError as exc:
                 results.append(exc)
     else:
-        futures = [fetch_feed.submit(*args(i, feed)) for i, feed in enumerate(topic.feeds)]
+        futures = [fetch_feed.submit(**arguments(i, feed)) for i, feed in enumerate(topic.feeds)]
         results = [f.result(raise_on_failure=False) for f in futures]
     outcomes = []
     for i, result in enumerate(results):
@@ -192,9 +198,15 @@ def run_topic(
                 outcomes = _fetch(run, topic, config, window, direct)
                 ok = [o for o in outcomes if o.ok]
                 counts.update(feeds=len(outcomes), ok=len(ok), items=sum(o.item_count for o in ok))
+                counts.update(
+                    items_cut=sum(o.items_cut for o in ok), bodies_cut=sum(o.body_cut for o in ok)
+                )
                 result.warnings += [
                     f"{o.perspective} feed failed: {o.error}" for o in outcomes if not o.ok
                 ]
+                cut = limits_note(ok, config)
+                if cut:
+                    result.notes.append(cut)
                 # With no usable answer now, parse falls back on earlier stored answers.
             report(topic.id, "fetch", f"{len(ok)}/{len(outcomes)} feeds, {counts['items']} items")
         elif due("parse"):
@@ -202,13 +214,17 @@ def run_topic(
                 counts.update(replayed_from=plan.fetch_run_id, network_requests=0)
         if due("parse"):
             locales = {i: (f.language, f.region) for i, f in enumerate(topic.feeds)}
-            parsed = call(parse_feeds, run, config.db, locales, plan.fetch_run_id)
+            parsed = call(
+                parse_feeds, run, config.db, locales, plan.fetch_run_id, config.feed_max_items
+            )
             if not parsed["feeds"]:
                 raise NoFeedsError("; ".join(result.warnings) or "no usable feed response")
             result.warnings += [f"reusing the stored {r}" for r in parsed["reused_feeds"]]
             report(topic.id, "parse", f"{parsed['articles']} articles")
+        dropped: dict[str, int] = {}
         if due("dedupe"):
             deduped = call(dedupe_articles, run, config.db, topic, window, config.outlets_file)
+            dropped = deduped["dropped"]
             report(
                 topic.id,
                 "dedupe",
@@ -257,6 +273,7 @@ def run_topic(
                 "per_side": per_side,
                 "page_changed": published["changed"],
                 "fetch_run_id": plan.fetch_run_id or run.run_id,
+                **({"dropped": dropped} if dropped else {}),
             },
         )
         if outcome is not None:
@@ -269,6 +286,23 @@ def run_topic(
             except Exception as ledger_exc:  # e.g. the database is the problem
                 result.error += f" (and the run ledger could not be updated: {ledger_exc})"
     return result
+
+
+def limits_note(outcomes: list[FetchOutcome], config: PipelineConfig) -> str | None:
+    """One line saying which feeds the per-feed limits cut, or None."""
+    parts = []
+    for o in outcomes:
+        if o.items_cut:
+            parts.append(
+                f"{o.perspective} {config.feed_max_items:,} of {o.item_count:,} items read "
+                "(PARALLAX_FEED_MAX_ITEMS)"
+            )
+        if o.body_cut:
+            parts.append(
+                f"{o.perspective} answer longer than {config.feed_max_bytes:,} bytes, its start "
+                "read (PARALLAX_FEED_MAX_BYTES)"
+            )
+    return "feeds cut at the limits: " + "; ".join(parts) if parts else None
 
 
 def run_limits(settings: Settings) -> dict[str, int]:
