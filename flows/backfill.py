@@ -27,7 +27,7 @@ from parallax import limits, storage
 from parallax.settings import Settings
 from parallax.storage.ledger import completed_days, exclusive_run
 from parallax.topics import Topic, load_topics
-from tasks.publish import write_chart
+from tasks.publish import remove_partial_writes, write_chart
 
 log = logging.getLogger("parallax.backfill")
 
@@ -99,6 +99,7 @@ def backfill(
         limits.hold(run_limits(settings)) as taken,
         storage.keep_open(settings.db, threads=1),
     ):
+        remove_partial_writes(settings.content_dir, settings.charts_dir)
         done = completed_days(settings.db, start, end)
         todo, skipped = plan_days(selected, days, done, force)
         report = BackfillReport(start=start, end=end, outcomes=list(skipped))

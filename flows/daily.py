@@ -13,6 +13,7 @@ from parallax import limits
 from parallax.settings import Settings
 from parallax.storage.ledger import exclusive_run
 from parallax.topics import load_topics
+from tasks.publish import remove_partial_writes
 
 
 @flow(name="topic-digest", flow_run_name="{topic} {day}")
@@ -50,6 +51,7 @@ def daily_digest(topics: list[str] | None = None, date: dt.date | None = None) -
     day = date or dt.datetime.now(dt.UTC).date()
     selected = load_topics(settings.topics_file).select(topics)
     with exclusive_run(settings.db), limits.hold(run_limits(settings)):
+        remove_partial_writes(settings.content_dir, settings.charts_dir)
         futures = [_run_topic.submit(t.id, day, "daily") for t in selected]
         results = [f.result() for f in futures]
     if any(r.status != "succeeded" for r in results):

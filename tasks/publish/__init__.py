@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import duckdb
@@ -30,7 +31,12 @@ from parallax.topics import Topic
 from tasks.publish.chart import CHART_DAYS, render_topic_chart
 from tasks.publish.page import PageCounts, page_path, render_page, topic_index
 
-__all__ = ["publish_day", "write_chart", "write_if_changed"]
+__all__ = ["publish_day", "remove_partial_writes", "write_chart", "write_if_changed"]
+
+_PARTIAL = ".tmp"  # suffix of a file write_if_changed has not yet renamed into place
+# A partial write older than this was left by a process that died: a live one renames its
+# file within milliseconds (the age spares a run writing the same folder for another database).
+_PARTIAL_MAX_AGE_S = 60.0
 
 
 def write_if_changed(path: Path, content: str) -> bool:
@@ -39,7 +45,7 @@ def write_if_changed(path: Path, content: str) -> bool:
     if path.exists() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_PARTIAL)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -50,6 +56,24 @@ def write_if_changed(path: Path, content: str) -> bool:
         Path(tmp).unlink(missing_ok=True)
         raise
     return True
+
+
+def remove_partial_writes(*folders: Path | None, now: float | None = None) -> int:
+    """Delete the partial files a killed process left in the page and chart folders (a
+    ``.<name>.<random>.tmp`` of write_if_changed); returns how many."""
+    cutoff = (time.time() if now is None else now) - _PARTIAL_MAX_AGE_S
+    removed = 0
+    for folder in folders:
+        if folder is None or not folder.is_dir():
+            continue
+        for path in folder.rglob(f".*{_PARTIAL}"):
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass
+    return removed
 
 
 def write_chart(con: duckdb.DuckDBPyConnection, topic: Topic, charts_dir: Path) -> bool:
