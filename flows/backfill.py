@@ -24,6 +24,7 @@ from flows.parallel.processes import run_in_processes
 from flows.parallel.threads import THREADS, DayOutcome, notify, run_days
 from flows.topic_day import PipelineConfig, run_limits
 from parallax import limits, storage
+from parallax.outlets.registry import load_registry
 from parallax.settings import Settings
 from parallax.storage.ledger import completed_days, exclusive_run
 from parallax.topics import Topic, load_topics
@@ -87,6 +88,7 @@ def backfill(
     started = time.perf_counter()
     settings = Settings()
     selected = load_topics(settings.topics_file).select(topics)
+    load_registry(settings.outlets_file)  # a broken registry fails now, not after the fetches
     days = days_between(start, end)
     # Past days always carry after:/before: operators, whatever today is.
     config = replace(PipelineConfig.from_settings(settings, end), day_bounded_search=True)

@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.topic_day import PipelineConfig, RunPlan, TopicResult, run_limits, run_topic
 from parallax import limits
+from parallax.outlets.registry import load_registry
 from parallax.settings import Settings
 from parallax.storage.ledger import exclusive_run
 from parallax.topics import load_topics
@@ -50,6 +51,7 @@ def daily_digest(topics: list[str] | None = None, date: dt.date | None = None) -
     settings = Settings()
     day = date or dt.datetime.now(dt.UTC).date()
     selected = load_topics(settings.topics_file).select(topics)
+    load_registry(settings.outlets_file)  # a broken registry fails now, not after the fetches
     with exclusive_run(settings.db), limits.hold(run_limits(settings)):
         remove_partial_writes(settings.content_dir, settings.charts_dir)
         futures = [_run_topic.submit(t.id, day, "daily") for t in selected]

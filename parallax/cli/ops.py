@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from parallax.cli.checks import check_before_running, failure_line
 from parallax.cli.common import DayArg, TopicOpt, fail, load_settings
 from parallax.cli.runtime import launch_temporary_api, prefect_quiet
 from parallax.topics import ConfigError, load_topics
@@ -43,6 +44,7 @@ def backfill(
 
         forkserver.warm_up(with_model=settings.llm_model is not None)
     api = launch_temporary_api()
+    check_before_running(settings)
     console = Console(stderr=True)
     console.print(
         f"parallax backfill: {first}..{last} · topics {', '.join(selected)} · {total} topic-days"
@@ -84,8 +86,8 @@ def backfill(
         except Exception as exc:  # the flow itself failed (not one topic-day): one line
             bar.stop()
             raise fail(
-                f"the backfill failed: {type(exc).__name__}: {exc}; every topic-day finished "
-                "so far is saved, run the same command again to resume"
+                failure_line("the backfill failed", exc, settings) + "; every topic-day "
+                "finished so far is saved, run the same command again to resume"
             ) from None
         except KeyboardInterrupt:
             bar.stop()
@@ -122,6 +124,13 @@ def _print_backfill_table(report: object) -> None:
     Console(width=160).print(table)
     for o in report.failed[:20]:
         typer.echo(f"failed  {o.topic:<15} {o.day} run {o.run_id}: {o.reason}")
+    cut = sum(1 for o in report.outcomes if o.cut_feeds)
+    if cut:
+        typer.echo(
+            f"note: feeds were cut at the limits (PARALLAX_FEED_MAX_ITEMS, "
+            f"PARALLAX_FEED_MAX_BYTES) on {cut} topic-day(s); raw_fetches.items_cut and "
+            "body_cut say which"
+        )
 
 
 def replay(
@@ -141,6 +150,7 @@ def replay(
     except ConfigError as exc:
         raise fail(str(exc)) from None
     api = launch_temporary_api()
+    check_before_running(settings)
     from flows.replay import ReplayError
     from flows.replay import replay as replay_flow
     from parallax.storage.ledger import RunInProgressError
@@ -150,6 +160,10 @@ def replay(
             result = replay_flow(topic=topic, date=date.date(), from_stage=from_stage, model=model)
     except (ReplayError, RunInProgressError) as exc:
         raise fail(str(exc)) from None
+    except typer.Exit:  # already reported in one line
+        raise
+    except Exception as exc:  # the flow itself failed: one line
+        raise fail(failure_line("the replay failed", exc, settings)) from None
     if result.status != "succeeded":
         raise fail(f"replay {topic} {result.logical_date} failed: {result.error} "
                    f"(run {result.run_id})")  # fmt: skip
@@ -179,8 +193,8 @@ def runs(
         return
     try:
         rows = ledger.list_runs(settings.db, topic, failed, limit)
-    except storage.DatabaseBusyError as exc:
-        raise fail(str(exc)) from None
+    except (storage.DatabaseBusyError, storage.DatabaseFileError) as exc:
+        raise fail(f"PARALLAX_DB: {exc}") from None
     typer.echo(
         f"{'started (UTC)':<16}  {'run':<16}  {'topic':<15} {'date':<10}  {'kind':<8} "
         f"{'status':<9} {'secs':>6}  {'parent':<16}  error"

@@ -10,20 +10,10 @@ from typing import Annotated
 import typer
 
 from parallax import progress
+from parallax.cli.checks import check_before_running, failure_line, prepare_database
 from parallax.cli.common import DateOpt, TopicOpt, fail, load_settings
 from parallax.cli.runtime import launch_temporary_api, prefect_quiet
 from parallax.topics import ConfigError, load_topics
-
-
-def prepare_database(db: Path) -> None:
-    """Create or upgrade the schema before anything runs, so a problem is one clear line."""
-    from parallax import storage
-
-    try:
-        with storage.connect(db) as con:
-            storage.migrate(con)
-    except (storage.DatabaseBusyError, storage.MigrationError) as exc:
-        raise fail(f"{db}: {exc}") from None
 
 
 def run_pipeline(topics: list[str] | None, day: dt.date) -> int:
@@ -34,7 +24,7 @@ def run_pipeline(topics: list[str] | None, day: dt.date) -> int:
     except ConfigError as exc:
         raise fail(str(exc)) from None
     api = launch_temporary_api()
-    prepare_database(settings.db)
+    check_before_running(settings)
     progress.enable_console()
     typer.echo(f"parallax: {day} · topics {', '.join(selected)} · db {settings.db}", err=True)
 
@@ -51,7 +41,7 @@ def run_pipeline(topics: list[str] | None, day: dt.date) -> int:
     except typer.Exit:  # already reported in one line
         raise
     except Exception as exc:  # the flow itself failed (not one topic): say so in one line
-        raise fail(f"the run failed: {type(exc).__name__}: {exc}") from None
+        raise fail(failure_line("the run failed", exc, settings)) from None
     failed = 0
     for r in results:
         if r.status == "succeeded":
@@ -113,9 +103,6 @@ def topics() -> None:
 
 def migrate() -> None:
     """Create or upgrade the DuckDB schema (runs also do this on their own)."""
-    from parallax import storage
-
     settings = load_settings()
-    with storage.connect(settings.db) as con:
-        applied = storage.migrate(con)
+    applied = prepare_database(settings.db)
     typer.echo(f"{settings.db}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))

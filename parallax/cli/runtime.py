@@ -36,7 +36,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from parallax.cli.checks import prefect_home
 from parallax.cli.common import fail
+from parallax.diskspace import disk_full_message, short_of_space
 from parallax.lifetime import die_with_parent
 
 APP = "prefect.server.api.server:create_app"
@@ -177,6 +179,9 @@ def prefect_quiet(api: TemporaryAPI | None) -> Iterator[None]:
         try:
             updates[PREFECT_API_URL] = api.url()
         except TemporaryAPIError as exc:
+            home = prefect_home()
+            if short_of_space([home]) is not None:  # its database could not be written
+                raise fail(disk_full_message(home)) from None
             raise fail(
                 f"Prefect's temporary API did not start ({exc}); retry, or set PREFECT_API_URL "
                 "to a running Prefect server"
