@@ -13,6 +13,7 @@ from prefect.context import FlowRunContext
 
 from flows.report import create_artifacts, load_per_side, load_report
 from parallax import limits
+from parallax.diskspace import disk_full_message, is_disk_full
 from parallax.llm import make_llm_client
 from parallax.progress import report
 from parallax.records import RunRef
@@ -86,6 +87,8 @@ class TopicResult:
     notes: list[str] = field(default_factory=list)  # worth knowing, e.g. a side's shortfall
     error: str | None = None
 
+
+FEEDS_CUT = "feeds cut at the limits"  # how the note on cut feeds starts
 
 STAGES = ("fetch", "parse", "dedupe", "classify", "select", "summarize", "publish")
 
@@ -279,12 +282,17 @@ def run_topic(
         if outcome is not None:
             create_artifacts(outcome)
     except Exception as exc:  # one topic failing must not stop the others
-        result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
+        result.status = "failed"
+        result.error = disk_full_message() if is_disk_full(exc) else f"{type(exc).__name__}: {exc}"
         if started:
             try:
                 finish_run(config.db, run, "failed", {}, result.error)
             except Exception as ledger_exc:  # e.g. the database is the problem
                 result.error += f" (and the run ledger could not be updated: {ledger_exc})"
+    except BaseException as exc:  # interrupted (SIGTERM, Ctrl-C): recorded, then passed on
+        if started:
+            finish_run(config.db, run, "failed", {}, f"interrupted ({type(exc).__name__})")
+        raise
     return result
 
 
@@ -302,7 +310,7 @@ def limits_note(outcomes: list[FetchOutcome], config: PipelineConfig) -> str | N
                 f"{o.perspective} answer longer than {config.feed_max_bytes:,} bytes, its start "
                 "read (PARALLAX_FEED_MAX_BYTES)"
             )
-    return "feeds cut at the limits: " + "; ".join(parts) if parts else None
+    return f"{FEEDS_CUT}: " + "; ".join(parts) if parts else None
 
 
 def run_limits(settings: Settings) -> dict[str, int]:
