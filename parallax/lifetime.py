@@ -54,7 +54,7 @@ def use_private_temp_dir() -> Path:
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
         return Path(tempfile.gettempdir())  # not ours (someone else made it): leave it alone
     for folder in root.iterdir():
-        if folder.name.isdigit() and not _running(int(folder.name)):
+        if folder.name.isdigit() and not is_running(int(folder.name)):
             shutil.rmtree(folder, ignore_errors=True)
     mine = root / str(os.getpid())
     mine.mkdir(mode=0o700, exist_ok=True)
@@ -64,7 +64,8 @@ def use_private_temp_dir() -> Path:
     return mine
 
 
-def _running(pid: int) -> bool:
+def is_running(pid: int) -> bool:
+    """Whether a process with this id runs (this user's or not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import feedparser
 import requests
+import urllib3
 
 from parallax.feeddoc import closed_document, parse_document, read_feed
 from parallax.retry import retry_after_seconds
@@ -68,12 +69,14 @@ def build_search_url(
     return f"{base_url.rstrip('/')}/rss/search?{urlencode(params, quote_via=quote)}"
 
 
-def network_error(exc: requests.RequestException, url: str, timeout_s: float) -> str:
-    """One short line for a request that got no HTTP answer (requests' own message repeats the
-    whole URL and the pool internals)."""
+def network_error(exc: Exception, url: str, timeout_s: float) -> str:
+    """One short line for a request that got no (complete) HTTP answer (requests' own message
+    repeats the whole URL and the pool internals)."""
     host = urlsplit(url).netloc or url
-    if isinstance(exc, SlowAnswer):
+    if isinstance(exc, SlowAnswer | urllib3.exceptions.ReadTimeoutError):
         return f"Timeout: no complete answer from {host} within {timeout_s:g} s"
+    if isinstance(exc, urllib3.exceptions.HTTPError):  # the body broke off, or did not decode
+        return f"ConnectionError: the answer from {host} broke off ({type(exc).__name__})"
     if isinstance(exc, requests.Timeout):
         return f"{type(exc).__name__}: no answer from {host} within {timeout_s:g} s"
     if isinstance(exc, requests.ConnectionError):
@@ -115,7 +118,7 @@ def fetch_url(
             stream=True,
         ) as resp:
             body, cut = _read_body(resp, max_bytes, started + timeout_s)
-    except (requests.RequestException, SlowAnswer) as exc:
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
         elapsed = (time.perf_counter() - started) * 1000
         return FetchResponse(
             url=url,
@@ -147,7 +150,9 @@ def _read_body(
     """The (decompressed) body, at most ``max_bytes`` of it, and whether it was cut."""
     chunks: list[bytes] = []
     size = 0
-    for chunk in resp.iter_content(chunk_size=1 << 16):
+    # read1: whatever has arrived (decompressed), so the deadline is checked as bytes trickle
+    # in; iter_content would block until a whole chunk had arrived.
+    while chunk := resp.raw.read1(1 << 16, decode_content=True):
         chunks.append(chunk)
         size += len(chunk)
         if max_bytes is not None and size > max_bytes:

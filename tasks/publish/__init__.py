@@ -7,8 +7,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
@@ -24,6 +24,7 @@ from parallax.digest import (
     page_articles,
     summary_from_row,
 )
+from parallax.lifetime import is_running
 from parallax.records import RunRef
 from parallax.storage import save_day
 from parallax.storage.ledger import stage
@@ -34,9 +35,8 @@ from tasks.publish.page import PageCounts, page_path, render_page, topic_index
 __all__ = ["publish_day", "remove_partial_writes", "write_chart", "write_if_changed"]
 
 _PARTIAL = ".tmp"  # suffix of a file write_if_changed has not yet renamed into place
-# A partial write older than this was left by a process that died: a live one renames its
-# file within milliseconds (the age spares a run writing the same folder for another database).
-_PARTIAL_MAX_AGE_S = 60.0
+# ".<page name>.<writer's process id>.<random>.tmp": whose partial write it is.
+_PARTIAL_NAME = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
 
 
 def write_if_changed(path: Path, content: str) -> bool:
@@ -45,7 +45,9 @@ def write_if_changed(path: Path, content: str) -> bool:
     if path.exists() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_PARTIAL)
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=_PARTIAL
+    )
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -58,21 +60,19 @@ def write_if_changed(path: Path, content: str) -> bool:
     return True
 
 
-def remove_partial_writes(*folders: Path | None, now: float | None = None) -> int:
-    """Delete the partial files a killed process left in the page and chart folders (a
-    ``.<name>.<random>.tmp`` of write_if_changed); returns how many."""
-    cutoff = (time.time() if now is None else now) - _PARTIAL_MAX_AGE_S
+def remove_partial_writes(*folders: Path | None) -> int:
+    """Delete the partial files that processes which no longer run left in the page and chart
+    folders (write_if_changed's, named with the writer's process id); returns how many."""
     removed = 0
     for folder in folders:
         if folder is None or not folder.is_dir():
             continue
         for path in folder.rglob(f".*{_PARTIAL}"):
-            try:
-                if path.is_file() and path.stat().st_mtime < cutoff:
-                    path.unlink()
-                    removed += 1
-            except FileNotFoundError:
-                pass
+            match = _PARTIAL_NAME.match(path.name)
+            if match is None or is_running(int(match.group(1))):
+                continue
+            path.unlink(missing_ok=True)
+            removed += 1
     return removed
 
 

@@ -15,8 +15,8 @@ def item(
     n: int,
     title: str | None = None,
     *,
-    outlet: str = "Harbor Ledger",
-    domain: str = "harbor-ledger.example",
+    outlet: str = "The New York Times",
+    domain: str = "nytimes.com",
     pub_date: str | None = "Sat, 07 Feb 2026 0{h}:{m:02d}:00 GMT",
     fields: Iterable[str] = ("title", "link", "guid", "pubDate", "description", "source"),
 ) -> str:
@@ -44,8 +44,9 @@ def rss(items: Iterable[str], head: str = '<?xml version="1.0" encoding="UTF-8"?
     ).encode()
 
 
-def normal(n: int = 6, start: int = 0, outlet: str = "Harbor Ledger") -> bytes:
-    return rss(item(start + i, outlet=outlet) for i in range(n))
+def normal(n: int = 6, start: int = 0) -> bytes:
+    """An ordinary feed of ``n`` items (a US outlet's)."""
+    return rss(item(start + i) for i in range(n))
 
 
 def _entity_expansion() -> bytes:
@@ -110,7 +111,7 @@ def _hostile_text() -> bytes:
             item(2, "Right\u202eto\u202cleft over\u2066ride and zero\u200bwidth\ufeff joins"),
             item(3, "A very long headline " + "that goes on and on " * 500),
             item(4, "Tabs\tand\u0085next line\u2028separators in a harbour title"),
-            item(5, outlet="Outlet " + "with a very long name " * 200),
+            item(5, outlet="Outlet " + "with a very long name " * 200, domain="long.example"),
             item(6),
         ]
     )
