@@ -40,6 +40,13 @@ def run_pipeline(topics: list[str] | None, day: dt.date) -> int:
         raise fail(str(exc)) from None
     except typer.Exit:  # already reported in one line
         raise
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM
+        typer.secho(
+            "interrupted: topics that finished are saved; re-run the same date (it is safe)",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+        raise typer.Exit(130) from None
     except Exception as exc:  # the flow itself failed (not one topic): say so in one line
         raise fail(failure_line("the run failed", exc, settings)) from None
     failed = 0
