@@ -3,6 +3,7 @@ publish, shared by the daily, backfill and replay flows (`run_topic`)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -291,7 +292,8 @@ def run_topic(
                 result.error += f" (and the run ledger could not be updated: {ledger_exc})"
     except BaseException as exc:  # interrupted (SIGTERM, Ctrl-C): recorded, then passed on
         if started:
-            finish_run(config.db, run, "failed", {}, f"interrupted ({type(exc).__name__})")
+            with contextlib.suppress(Exception):  # else the next run marks it abandoned
+                finish_run(config.db, run, "failed", {}, f"interrupted ({type(exc).__name__})")
         raise
     return result
 

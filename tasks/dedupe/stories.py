@@ -35,7 +35,8 @@ def cluster_stories(
 
     Copies found by ``find_duplicates`` always share a cluster. Beyond them, two articles join
     when their titles share at least ``cluster_min_shared_terms`` event terms (key words that are
-    not topic words, i.e. not in more than ``cluster_topic_term_share`` of the batch) making up
+    not topic words, i.e. not in more than ``cluster_topic_term_share`` of the batch nor in
+    more than ``cluster_topic_term_max_df`` titles, which bounds the pairs) making up
     ``cluster_min_overlap`` of the event terms of the sparser title, within
     ``cluster_max_days_apart``. Every article is in exactly one cluster (singletons included,
     score 0.0); score is the article's best link inside its cluster. cluster_id hashes the sorted
