@@ -1,10 +1,11 @@
-"""The fault suite: hostile feeds, careless configuration and killed processes.
+"""The fault suite: hostile and odd feeds, feeds over the limits, and runs killed at every
+stage boundary of a run and of a backfill's merge.
 
 Every fault ends in a finished run or one clear line (never a traceback), leaves no run
 `running`, and a re-run afterwards gives byte-identical pages and no duplicate rows. Feeds are
-invented (tests/support/hostile_feeds.py) and served from 127.0.0.1. Kills at every stage
-boundary of a run and of a backfill's merge are made by tests/support/killer.py; the command
-itself is killed in tests/cli/test_lifetime.py.
+invented (tests/support/hostile_feeds.py) and served from 127.0.0.1; kills are made by
+tests/support/killer.py. Careless configuration is in tests/cli/test_checks.py, the command
+killed as a whole in tests/cli/test_lifetime.py.
 """
 
 from __future__ import annotations
@@ -17,18 +18,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from typer.testing import CliRunner
 
 from flows.topic_day import TopicResult
 from parallax import storage
-from parallax.cli.app import app
 from parallax.settings import Settings
 from parallax.topics import load_topics
+from tests.support.faults import TOPIC, duplicate_rows, pages, run_day, serve, statuses
 from tests.support.feedserver import Reply, ScriptedServer
 from tests.support.hostile_feeds import DAY, FEEDS, normal, rss
 from tests.support.paths import REPO
 
-TOPIC = "us-china"
 # The faults an answer can have and what the run does with it: None = the run succeeds (what
 # it could read is used), else the one line's reason when every feed answers so.
 OUTCOMES: dict[str, str | None] = {
@@ -49,63 +48,6 @@ OUTCOMES: dict[str, str | None] = {
     "empty_body": "empty body",
     "binary_garbage": "not an RSS/Atom document",
 }
-# Keys of the day tables: a re-run must leave one row per key.
-DAY_KEYS = {
-    "articles": "article_id",
-    "duplicates": "article_id",
-    "story_clusters": "article_id",
-    "article_perspectives": "article_id",
-    "selections": "article_id",
-    "selection_shortfalls": "side",
-    "summaries": "topic",
-    "digests": "topic",
-}
-
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch):
-    feeds = ScriptedServer()
-    monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", feeds.url)
-    monkeypatch.setenv("PARALLAX_FETCH_RETRIES", "0")
-    monkeypatch.setenv("PARALLAX_FETCH_RETRY_DELAY_S", "0")
-    monkeypatch.delenv("PARALLAX_LLM_MODEL", raising=False)
-    yield feeds
-    feeds.close()
-
-
-def serve(server: ScriptedServer, body: bytes, content_type: str = "application/xml") -> None:
-    for feed in load_topics(Settings().topics_file).get(TOPIC).feeds:
-        server.script(feed.query, Reply(200, body, {"Content-Type": content_type}))
-
-
-def run_cli(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(app, list(args))
-    assert "Traceback" not in result.output, result.output
-    return result.exit_code, result.output
-
-
-def run_day() -> tuple[int, str]:
-    return run_cli("run", "--date", DAY.isoformat(), "--topic", TOPIC)
-
-
-def duplicate_rows(db: Path) -> dict[str, int]:
-    """Rows beyond one per key, per day table (0 everywhere after any re-run)."""
-    with duckdb.connect(str(db), read_only=True) as con:
-        return {
-            table: con.execute(
-                f"SELECT count(*) - count(DISTINCT (topic, logical_date, {key})) FROM {table}"
-            ).fetchall()[0][0]
-            for table, key in DAY_KEYS.items()
-        }
-
-
-def statuses(db: Path) -> list[str]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return [r[0] for r in con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()]
-
-
-def pages(content: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(content)): p.read_bytes() for p in sorted(content.rglob("*.md"))}
 
 
 # --- hostile and odd feeds ------------------------------------------------------------------
@@ -122,9 +64,9 @@ def run_direct(root: Path, url: str) -> TopicResult:
 
 
 @pytest.mark.parametrize("case", sorted(FEEDS))
-def test_an_odd_feed_gives_a_finished_run_or_one_clear_reason(case, tmp_path, server):
-    serve(server, *FEEDS[case]())
-    first = run_direct(tmp_path, server.url)
+def test_an_odd_feed_gives_a_finished_run_or_one_clear_reason(case, tmp_path, feed_server):
+    serve(feed_server, *FEEDS[case]())
+    first = run_direct(tmp_path, feed_server.url)
     reason = OUTCOMES[case]
     if reason is None:
         assert first.status == "succeeded", first.error
@@ -133,15 +75,15 @@ def test_an_odd_feed_gives_a_finished_run_or_one_clear_reason(case, tmp_path, se
         assert "\n" not in (first.error or "") and "Traceback" not in (first.error or "")
     assert "running" not in statuses(tmp_path / "p.duckdb")
     written = pages(tmp_path / "content")
-    assert run_direct(tmp_path, server.url).status == first.status
+    assert run_direct(tmp_path, feed_server.url).status == first.status
     assert pages(tmp_path / "content") == written
     assert set(duplicate_rows(tmp_path / "p.duckdb").values()) == {0}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("case", "code"), [("hostile_text", 0), ("truncated", 1)])
-def test_the_command_says_an_odd_feed_in_one_line(case, code, prefect_harness, server):
-    serve(server, *FEEDS[case]())
+def test_the_command_says_an_odd_feed_in_one_line(case, code, prefect_harness, feed_server):
+    serve(feed_server, *FEEDS[case]())
     exit_code, output = run_day()
     assert exit_code == code, output
     lines = [line for line in output.splitlines() if line.startswith(("FAILED", "error", "ok"))]
@@ -149,9 +91,9 @@ def test_the_command_says_an_odd_feed_in_one_line(case, code, prefect_harness, s
     assert not [line for line in output.splitlines() if " ERROR " in line], output
 
 
-def test_hostile_text_reaches_the_page_inert_cut_and_visible(tmp_path, server):
-    serve(server, *FEEDS["hostile_text"]())
-    assert run_direct(tmp_path, server.url).status == "succeeded"
+def test_hostile_text_reaches_the_page_inert_cut_and_visible(tmp_path, feed_server):
+    serve(feed_server, *FEEDS["hostile_text"]())
+    assert run_direct(tmp_path, feed_server.url).status == "succeeded"
     page = (tmp_path / "content" / TOPIC / f"{DAY}.md").read_text(encoding="utf-8")
     body = page.split("\n---\n", 1)[1]  # the front matter is YAML data, quoted by the library
     assert "<script>" not in body and "&lt;script&gt;" in body and "{{<" not in body
@@ -165,17 +107,17 @@ def test_hostile_text_reaches_the_page_inert_cut_and_visible(tmp_path, server):
 
 
 @pytest.mark.parametrize("case", ["entity_expansion", "external_entity"])
-def test_expanded_or_external_entities_never_reach_the_page(case, tmp_path, server):
-    serve(server, *FEEDS[case]())
-    assert run_direct(tmp_path, server.url).status == "succeeded"
+def test_expanded_or_external_entities_never_reach_the_page(case, tmp_path, feed_server):
+    serve(feed_server, *FEEDS[case]())
+    assert run_direct(tmp_path, feed_server.url).status == "succeeded"
     page = (tmp_path / "content" / TOPIC / f"{DAY}.md").read_text(encoding="utf-8")
     assert "Invented harbour story number 2" in page
     assert "lollol" not in page and "root:" not in page
 
 
-def test_items_without_dates_or_titles_are_counted_in_the_ledger(tmp_path, server):
-    serve(server, *FEEDS["missing_fields"]())
-    assert run_direct(tmp_path, server.url).status == "succeeded"
+def test_items_without_dates_or_titles_are_counted_in_the_ledger(tmp_path, feed_server):
+    serve(feed_server, *FEEDS["missing_fields"]())
+    assert run_direct(tmp_path, feed_server.url).status == "succeeded"
     with duckdb.connect(str(tmp_path / "p.duckdb"), read_only=True) as con:
         run_counts, dedupe_counts = con.execute(
             "SELECT r.counts, s.counts FROM runs r JOIN stage_runs s USING (run_id) "
@@ -191,13 +133,15 @@ def test_items_without_dates_or_titles_are_counted_in_the_ledger(tmp_path, serve
 
 
 @pytest.mark.slow
-def test_feeds_over_the_limits_are_cut_recorded_and_said_once(prefect_harness, server, monkeypatch):
+def test_feeds_over_the_limits_are_cut_recorded_and_said_once(
+    prefect_harness, feed_server, monkeypatch
+):
     settings = Settings()
     monkeypatch.setenv("PARALLAX_FEED_MAX_ITEMS", "10")
     monkeypatch.setenv("PARALLAX_FEED_MAX_BYTES", "20000")
     long_feed = normal(120)  # about 60 KB
     assert len(long_feed) > 40_000
-    serve(server, long_feed)
+    serve(feed_server, long_feed)
     code, output = run_day()
     assert code == 0, output
     notes = [line for line in output.splitlines() if "feeds cut at the limits" in line]
@@ -261,9 +205,9 @@ def test_a_server_that_trickles_its_answer_is_a_timeout_not_a_hang():
 # --- the stored answer of an earlier run ------------------------------------------------------
 
 
-def test_the_stored_answer_is_found_when_the_server_moved(tmp_path, server):
-    serve(server, normal(6))
-    assert run_direct(tmp_path, server.url).status == "succeeded"
+def test_the_stored_answer_is_found_when_the_server_moved(tmp_path, feed_server):
+    serve(feed_server, normal(6))
+    assert run_direct(tmp_path, feed_server.url).status == "succeeded"
     first = pages(tmp_path / "content")
     moved = ScriptedServer()  # another port, answering 503 to everything
     try:
@@ -275,83 +219,6 @@ def test_the_stored_answer_is_found_when_the_server_moved(tmp_path, server):
     assert again.status == "succeeded"
     assert sum(w.startswith("reusing the stored") for w in again.warnings) == 2, again.warnings
     assert pages(tmp_path / "content") == first
-
-
-# --- configuration and paths, before any network work -----------------------------------------
-
-
-def _one_error(output: str) -> str:
-    errors = [line for line in output.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1, output
-    return errors[0]
-
-
-@pytest.mark.parametrize(
-    ("make", "expected"),
-    [
-        (lambda d: (d / "folder").mkdir() or d / "folder", "is a folder, not a DuckDB file"),
-        (lambda d: (d / "x.duckdb").write_text("hello") and d / "x.duckdb", "not a DuckDB"),
-        (lambda d: (d / "f").write_text("x") and d / "f" / "p.duckdb", "is a file, not a folder"),
-    ],
-    ids=["folder", "not-duckdb", "under-a-file"],
-)
-@pytest.mark.parametrize(
-    "command",
-    [["run", "--date", "2026-02-07", "--topic", TOPIC], ["migrate"],
-     ["backfill", "--start", "2026-02-06", "--end", "2026-02-07"], ["sql", "SELECT 1"]],
-    ids=["run", "migrate", "backfill", "sql"],
-)  # fmt: skip
-def test_a_bad_database_path_is_one_line_before_any_fetch(
-    make, expected, command, tmp_path, server, monkeypatch
-):
-    db = make(tmp_path)
-    monkeypatch.setenv("PARALLAX_DB", str(db))
-    if command[0] in ("run", "backfill"):
-        monkeypatch.setattr("parallax.cli.pipeline.launch_temporary_api", lambda: None)
-        monkeypatch.setattr("parallax.cli.ops.launch_temporary_api", lambda: None)
-    code, output = run_cli(*command)
-    assert code == 1 and expected in _one_error(output)
-    assert server.hits == []
-
-
-def test_a_broken_outlet_registry_is_one_line_before_any_fetch(tmp_path, server, monkeypatch):
-    lines = (REPO / "config" / "outlets.csv").read_text(encoding="utf-8").splitlines(True)
-    lines[10] = lines[10].replace(",", ',"', 1)  # a quote that is never closed
-    broken = tmp_path / "outlets.csv"
-    broken.write_text("".join(lines), encoding="utf-8")
-    monkeypatch.setenv("PARALLAX_OUTLETS_FILE", str(broken))
-    monkeypatch.setattr("parallax.cli.pipeline.launch_temporary_api", lambda: None)
-    code, output = run_day()
-    line = _one_error(output)
-    assert code == 1 and "line 11: a quote" in line and len(line) < 300
-    assert server.hits == []
-
-
-def test_a_full_disk_is_one_line_before_any_fetch(server, monkeypatch):
-    monkeypatch.setattr("parallax.diskspace.free_bytes", lambda path: 10_000_000)
-    monkeypatch.setattr("parallax.cli.pipeline.launch_temporary_api", lambda: None)
-    code, output = run_day()
-    assert code == 1 and "is full (10 MB free, a run needs 52 MB)" in _one_error(output)
-    assert server.hits == []
-
-
-def test_a_full_disk_midway_is_said_as_such():
-    from parallax.cli.checks import failure_line
-
-    full = duckdb.IOException('Could not write file "x.duckdb": No space left on device')
-    wrapped = RuntimeError("Server error '500 Internal Server Error'")
-    wrapped.__cause__ = full
-    line = failure_line("the run failed", wrapped, Settings())
-    assert line.startswith("the run failed: the disk is full: free some space")
-
-
-def test_migrate_waits_for_no_run_it_fails_at_once_while_one_holds_the_lock():
-    from parallax.storage.ledger import run_lock
-
-    with run_lock(Settings().db):
-        code, output = run_cli("migrate")
-    assert code == 1 and "another Parallax run is using" in _one_error(output)
-    assert run_cli("migrate")[0] == 0
 
 
 # --- killed at every stage boundary -------------------------------------------------------------
@@ -374,19 +241,20 @@ def _kill(kind: str, points: tuple[str, ...], url: str, root: Path, days: list[d
 
 
 @pytest.mark.slow
-def test_a_run_killed_at_any_stage_boundary_reruns_to_the_same_pages(tmp_path, server):
+def test_a_run_killed_at_any_stage_boundary_reruns_to_the_same_pages(tmp_path, feed_server):
     from tests.support.killer import RUN_POINTS, config_for, run_days
 
     topics = [load_topics(Settings().topics_file).get(TOPIC)]
-    serve(server, normal(8))
-    reference = config_for(tmp_path / "reference", server.url)
+    serve(feed_server, normal(8))
+    reference = config_for(tmp_path / "reference", feed_server.url)
     run_days(topics, [DAY], reference)
     expected = pages(reference.content_dir)
-    killed = _kill("run", RUN_POINTS, server.url, tmp_path, [DAY], [TOPIC])
+    killed = _kill("run", RUN_POINTS, feed_server.url, tmp_path, [DAY], [TOPIC])
     assert killed == dict.fromkeys(RUN_POINTS, 9)
     for point in RUN_POINTS:
-        config = config_for(tmp_path / point, server.url)
-        results = run_days(topics, [DAY], config)
+        config = config_for(tmp_path / point, feed_server.url)
+        with storage.keep_open(config.db):  # one connection for the rerun: the suite's time
+            results = run_days(topics, [DAY], config)
         assert [r.status for r in results] == ["succeeded"], (point, results)
         assert pages(config.content_dir) == expected, point
         assert set(duplicate_rows(config.db).values()) == {0}, point
@@ -395,7 +263,7 @@ def test_a_run_killed_at_any_stage_boundary_reruns_to_the_same_pages(tmp_path, s
 
 
 @pytest.mark.slow
-def test_a_backfill_killed_in_its_merge_reruns_to_the_same_pages(tmp_path, server):
+def test_a_backfill_killed_in_its_merge_reruns_to_the_same_pages(tmp_path, feed_server):
     from parallax.storage.ledger import completed_days, exclusive_run
     from tests.support.killer import MERGE_POINTS, backfill_in_processes, config_for, run_days
 
@@ -404,17 +272,17 @@ def test_a_backfill_killed_in_its_merge_reruns_to_the_same_pages(tmp_path, serve
     topics = [catalog.get(t) for t in topic_ids]
     for topic in topics:
         for feed in topic.feeds:
-            server.script(feed.query, Reply(200, rss([])))
-    serve(server, normal(8))
+            feed_server.script(feed.query, Reply(200, rss([])))
+    serve(feed_server, normal(8))
     days = [DAY - dt.timedelta(days=1), DAY]
-    reference = config_for(tmp_path / "reference", server.url)
+    reference = config_for(tmp_path / "reference", feed_server.url)
     backfill_in_processes(topics, days, reference)
     expected = pages(reference.content_dir)
     assert len(expected) == 6  # 2 topics x (2 days + the section page)
-    killed = _kill("backfill", MERGE_POINTS, server.url, tmp_path, days, topic_ids)
+    killed = _kill("backfill", MERGE_POINTS, feed_server.url, tmp_path, days, topic_ids)
     assert killed == dict.fromkeys(MERGE_POINTS, 9)
     for point in MERGE_POINTS:
-        config = config_for(tmp_path / point, server.url)
+        config = config_for(tmp_path / point, feed_server.url)
         with exclusive_run(config.db):  # as a backfill starts: merges what the kill left
             pass
         done = completed_days(config.db, days[0], days[-1])
