@@ -31,11 +31,12 @@ from flows.report import (
 from flows.topic_day import PipelineConfig, run_limits
 from parallax import limits, storage
 from parallax.llm.preflight import check_model
+from parallax.outlets.registry import load_registry
 from parallax.settings import Settings
 from parallax.storage.ledger import completed_days, exclusive_run
 from parallax.topics import Topic, load_topics
 from parallax.window import refuse_future
-from tasks.publish import write_chart
+from tasks.publish import remove_partial_writes, write_chart
 
 log = logging.getLogger("parallax.backfill")
 
@@ -104,6 +105,7 @@ def backfill(
     settings = Settings()
     refuse_future(end, allow_future)
     selected = load_topics(settings.topics_file).select(topics)
+    load_registry(settings.outlets_file)  # a broken registry fails now, not after the fetches
     days = days_between(start, end)
     unusable = check_model(
         settings.llm_settings(),
@@ -121,6 +123,7 @@ def backfill(
         limits.hold(run_limits(settings)) as taken,
         storage.keep_open(settings.db, threads=1),
     ):
+        remove_partial_writes(settings.content_dir, settings.charts_dir)
         done = completed_days(settings.db, start, end)
         todo, skipped = plan_days(selected, days, done, force)
         report = BackfillReport(start=start, end=end, outcomes=list(skipped))

@@ -12,10 +12,12 @@ from flows.report import create_fallback_artifact, fallback_line, fell_back_stat
 from flows.topic_day import PipelineConfig, RunPlan, TopicResult, run_limits, run_topic
 from parallax import limits
 from parallax.llm.preflight import check_model
+from parallax.outlets.registry import load_registry
 from parallax.settings import Settings
 from parallax.storage.ledger import exclusive_run
 from parallax.topics import load_topics
 from parallax.window import refuse_future
+from tasks.publish import remove_partial_writes
 
 
 @flow(name="topic-digest", flow_run_name="{topic} {day}")
@@ -63,12 +65,14 @@ def daily_digest(
     day = date or dt.datetime.now(dt.UTC).date()
     refuse_future(day, allow_future)
     selected = load_topics(settings.topics_file).select(topics)
+    load_registry(settings.outlets_file)  # a broken registry fails now, not after the fetches
     unusable = check_model(
         settings.llm_settings(),
         settings.llm_api_key_secret,
         allow_extractive or settings.allow_extractive,
     )
     with exclusive_run(settings.db), limits.hold(run_limits(settings)):
+        remove_partial_writes(settings.content_dir, settings.charts_dir)
         futures = [_run_topic.submit(t.id, day, "daily", unusable) for t in selected]
         results = [f.result() for f in futures]
     log = get_run_logger()

@@ -25,6 +25,7 @@ from parallax.llm.preflight import check_model
 from parallax.settings import Settings
 from parallax.storage.ledger import exclusive_run, find_published_run
 from parallax.topics import load_topics
+from tasks.publish import remove_partial_writes
 
 REPLAY_STAGES = STAGES[1:]  # fetch is never replayed: its stored responses are the input
 EXTRACTIVE = "extractive"  # --model value selecting the extractive summarizer
@@ -104,6 +105,7 @@ def replay(
         exclusive_run(settings.db),
         limits.hold({limits.MODEL_CALLS: settings.llm_max_concurrency}),
     ):
+        remove_partial_writes(settings.content_dir, settings.charts_dir)
         result = run_topic(config_topic, date, config, plan)
     diff = ""
     if result.status == "succeeded" and result.page:

@@ -3,6 +3,7 @@ publish, shared by the daily, backfill and replay flows (`run_topic`)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from prefect.context import FlowRunContext
 from flows.report import create_artifacts, load_per_side, load_report
 from parallax import limits
 from parallax.digest import SummarizedDay
+from parallax.diskspace import disk_full_message, is_disk_full
 from parallax.embeddings import shared_embedder
 from parallax.lexicon import load_lexicon
 from parallax.llm import LLMClient, make_llm_client
@@ -46,7 +48,7 @@ class NoFeedsError(RuntimeError):
 _SAME_AS_SETTINGS = {
     "db", "content_dir", "charts_dir", "outlets_file", "google_news_url", "fetch_timeout_s",
     "fetch_retries", "fetch_retry_delay_s", "user_agent", "lexicon_file", "relevance_file",
-    "embedding_threads", "sample_data",
+    "embedding_threads", "sample_data", "feed_max_bytes", "feed_max_items",
 }  # fmt: skip
 
 
@@ -67,6 +69,8 @@ class PipelineConfig:
     fetch_retry_delay_s: float
     user_agent: str
     sample_data: bool  # pages are the demo's invented data, marked so
+    feed_max_bytes: int  # bytes read of one answer
+    feed_max_items: int  # items parsed from one answer
     day_bounded_search: bool  # add after:/before: operators (past days, backfills)
     llm: LLMSettings | None = None  # None: the extractive summarizer
     # Why the configured model cannot be used (pre-flight check), when the user allowed the
@@ -116,6 +120,8 @@ class TopicResult:
         return f"{self.topic} {self.logical_date} ok: {sides}; page {self.page}{summary}"
 
 
+FEEDS_CUT = "feeds cut at the limits"  # how the note on cut feeds starts
+
 STAGES = ("fetch", "parse", "dedupe", "classify", "relevance", "select", "summarize", "publish")
 
 
@@ -138,22 +144,26 @@ def _fetch(
     window: tuple[dt.date, dt.date],
     direct: bool = False,
 ) -> list[FetchOutcome]:
-    def args(i: int, feed: Feed) -> tuple:
+    def arguments(i: int, feed: Feed) -> dict[str, Any]:
         url = build_search_url(
             config.google_news_url, feed, window if config.day_bounded_search else None
         )
-        return (run, feed, i, url, config.db, config.fetch_timeout_s, config.user_agent,
-                config.fetch_retries, config.fetch_retry_delay_s)  # fmt: skip
+        return {
+            "run": run, "feed": feed, "feed_index": i, "url": url, "db": config.db,
+            "timeout_s": config.fetch_timeout_s, "user_agent": config.user_agent,
+            "retries": config.fetch_retries, "retry_delay_s": config.fetch_retry_delay_s,
+            "max_bytes": config.feed_max_bytes, "max_items": config.feed_max_items,
+        }  # fmt: skip
 
     results: list[object] = []
     if direct:  # inside a backfill day task: no task run per feed
         for i, feed in enumerate(topic.feeds):
             try:
-                results.append(fetch_feed.fn(*args(i, feed)))
+                results.append(fetch_feed.fn(**arguments(i, feed)))
             except FeedFetchError as exc:
                 results.append(exc)
     else:
-        futures = [fetch_feed.submit(*args(i, feed)) for i, feed in enumerate(topic.feeds)]
+        futures = [fetch_feed.submit(**arguments(i, feed)) for i, feed in enumerate(topic.feeds)]
         results = [f.result(raise_on_failure=False) for f in futures]
     outcomes = []
     for i, result in enumerate(results):
@@ -219,11 +229,17 @@ def run_topic(
                 outcomes = _fetch(run, topic, config, window, direct)
                 ok = [o for o in outcomes if o.ok]
                 counts.update(feeds=len(outcomes), ok=len(ok), items=sum(o.item_count for o in ok))
+                counts.update(
+                    items_cut=sum(o.items_cut for o in ok), bodies_cut=sum(o.body_cut for o in ok)
+                )
                 result.warnings += [
                     f"{o.perspective} ({topic.feeds[o.feed_index].locale}) feed failed: {o.error}"
                     for o in outcomes
                     if not o.ok
                 ]
+                cut = limits_note(ok, config)
+                if cut:
+                    result.notes.append(cut)
                 # With no usable answer now, parse falls back on earlier stored answers.
             report(topic.id, "fetch", f"{len(ok)}/{len(outcomes)} feeds, {counts['items']} items")
         elif due("parse"):
@@ -231,13 +247,17 @@ def run_topic(
                 counts.update(replayed_from=plan.fetch_run_id, network_requests=0)
         if due("parse"):
             locales = {i: (f.language, f.region) for i, f in enumerate(topic.feeds)}
-            parsed = call(parse_feeds, run, config.db, locales, plan.fetch_run_id)
+            parsed = call(
+                parse_feeds, run, config.db, locales, plan.fetch_run_id, config.feed_max_items
+            )
             if not parsed["feeds"]:
                 raise NoFeedsError("; ".join(result.warnings) or "no usable feed response")
             result.warnings += [f"reusing the stored {r}" for r in parsed["reused_feeds"]]
             report(topic.id, "parse", f"{parsed['articles']} articles")
+        dropped: dict[str, int] = {}
         if due("dedupe"):
             deduped = call(dedupe_articles, run, config.db, topic, window, config.outlets_file)
+            dropped = deduped["dropped"]
             report(
                 topic.id,
                 "dedupe",
@@ -308,17 +328,24 @@ def run_topic(
                 "per_side": per_side,
                 "page_changed": published["changed"],
                 "fetch_run_id": plan.fetch_run_id or run.run_id,
+                **({"dropped": dropped} if dropped else {}),
             },
         )
         if outcome is not None:
             create_artifacts(outcome)
     except Exception as exc:  # one topic failing must not stop the others
-        result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
+        result.status = "failed"
+        result.error = disk_full_message() if is_disk_full(exc) else f"{type(exc).__name__}: {exc}"
         if started:
             try:
                 finish_run(config.db, run, "failed", {}, result.error)
             except Exception as ledger_exc:  # e.g. the database is the problem
                 result.error += f" (and the run ledger could not be updated: {ledger_exc})"
+    except BaseException as exc:  # interrupted (SIGTERM, Ctrl-C): recorded, then passed on
+        if started:
+            with contextlib.suppress(Exception):  # else the next run marks it abandoned
+                finish_run(config.db, run, "failed", {}, f"interrupted ({type(exc).__name__})")
+        raise
     return result
 
 
@@ -359,6 +386,23 @@ def fallback_reason(summarizer: Summarizer, summarized: SummarizedDay) -> str | 
     if summarized.summary.summarizer.startswith("llm:"):
         return None
     return summarized.summary.note or "no reason recorded"
+
+
+def limits_note(outcomes: list[FetchOutcome], config: PipelineConfig) -> str | None:
+    """One line saying which feeds the per-feed limits cut, or None."""
+    parts = []
+    for o in outcomes:
+        if o.items_cut:
+            parts.append(
+                f"{o.perspective} {config.feed_max_items:,} of {o.item_count:,} items read "
+                "(PARALLAX_FEED_MAX_ITEMS)"
+            )
+        if o.body_cut:
+            parts.append(
+                f"{o.perspective} answer longer than {config.feed_max_bytes:,} bytes, its start "
+                "read (PARALLAX_FEED_MAX_BYTES)"
+            )
+    return f"{FEEDS_CUT}: " + "; ".join(parts) if parts else None
 
 
 def run_limits(settings: Settings) -> dict[str, int]:

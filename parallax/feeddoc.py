@@ -8,6 +8,11 @@ times faster) and hands any document that is not exactly a well-formed RSS 2.0 f
 feedparser: malformed, truncated or odd feeds keep feedparser's leniency and its ``bozo``
 diagnostics. A test checks that both paths give identical rows on the bundled feeds. Results are
 shared through small LRUs keyed by the body; treat them as read-only.
+
+The fast path reads the document as a stream of elements and lets go of each item once read, so
+its memory follows the items kept (``max_items``), not the document; items past the cap are
+only counted. A body that fetch cut at its size limit ends mid-document: its items that ended
+before the cut are read, the one the cut went through is not.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import email.utils
 import functools
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import feedparser
 
@@ -36,19 +43,59 @@ class FeedItem:
     published: dt.datetime | None  # UTC, whole seconds
 
 
-@functools.lru_cache(maxsize=64)
+@dataclass(frozen=True)
+class FeedRead:
+    """What a document holds: its first items and how many there are."""
+
+    items: list[FeedItem]  # the first ``max_items`` complete items
+    total: int  # complete items in the document, kept or not
+    cut_short: bool = False  # the document ends before its root element closes
+    google_news_shape: bool = False  # read by the fast path
+
+
+# Bodies are bounded by the fetch size limit; a handful of them is what fetch's check and
+# parse share, and more would hold megabytes each.
+_CACHED_DOCUMENTS = 16
+
+
+@functools.lru_cache(maxsize=_CACHED_DOCUMENTS)
 def parse_document(body: bytes) -> feedparser.FeedParserDict:
     return feedparser.parse(body)
 
 
-def read_items(body: bytes) -> list[FeedItem]:
-    """The items of a feed document (the fast path when it applies, else feedparser)."""
-    items = fast_items(body)
-    return items if items is not None else feedparser_items(body)
+def read_items(body: bytes, max_items: int | None = None, cut: bool = False) -> list[FeedItem]:
+    """The first ``max_items`` items of a feed document (all without a cap). ``cut``: the body
+    is the start of a longer answer (fetch's size limit); only items that end in it are read."""
+    return read_feed(body, max_items, cut).items
+
+
+@functools.lru_cache(maxsize=_CACHED_DOCUMENTS)
+def read_feed(body: bytes, max_items: int | None = None, cut: bool = False) -> FeedRead:
+    """`read_items` with the number of items the document holds (the fast path when it
+    applies, else feedparser)."""
+    fast = _fast_read(body, max_items)
+    if fast is not None and (cut or not fast.cut_short):
+        return fast
+    entries = parse_document(body).entries
+    if cut and entries and not closed_document(body):
+        entries = entries[:-1]  # the entry the cut went through
+    return FeedRead(
+        items=[_from_entry(entry) for entry in entries[:max_items]],
+        total=len(entries),
+        cut_short=not closed_document(body),
+    )
 
 
 def feedparser_items(body: bytes) -> list[FeedItem]:
     return [_from_entry(entry) for entry in parse_document(body).entries]
+
+
+_CLOSING_ROOT = (b"</rss>", b"</feed>", b"</rdf:rdf>")
+
+
+def closed_document(body: bytes) -> bool:
+    """The document ends with the closing tag of a feed's root element."""
+    return body.rstrip()[-16:].lower().endswith(_CLOSING_ROOT)
 
 
 def _from_entry(entry: feedparser.FeedParserDict) -> FeedItem:
@@ -77,31 +124,79 @@ _DESCRIPTION_TAGS = frozenset({"a", "font", "b", "i", "strong", "em", "br", "p",
 _ABSOLUTE = re.compile(r"https?://", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=64)
 def fast_items(body: bytes) -> list[FeedItem] | None:
     """Items of a well-formed RSS 2.0 document in the Google News shape, or None: not that
     shape, so feedparser must read it (and say what is wrong with it)."""
+    read = _fast_read(body, None)
+    return None if read is None or read.cut_short else read.items
+
+
+_CHUNK = 1 << 16  # bytes handed to the streaming parser at a time
+
+
+def _fast_read(body: bytes, max_items: int | None) -> FeedRead | None:
+    """The fast path as a stream: None when the document is not the Google News shape (or is
+    malformed before its end); a document that merely stops early is ``cut_short``."""
     head = body[:1024]
     if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in body:  # entities: feedparser's rules
         return None
+    parser: ET.XMLPullParser = ET.XMLPullParser(events=("start", "end"))
+    shape = _RssShape(max_items)
     try:
-        root = ET.fromstring(body)
+        for offset in range(0, len(body), _CHUNK):
+            parser.feed(body[offset : offset + _CHUNK])
+            if not shape.take(parser.read_events()):
+                return None
     except (ET.ParseError, ValueError):
+        return None  # malformed inside the document: feedparser says what is wrong
+    try:
+        parser.close()
+        cut_short = False
+    except ET.ParseError:
+        cut_short = True
+    if not shape.take(parser.read_events()) or shape.channels != 1:
         return None
-    if root.tag != "rss" or root.get("version") != "2.0":
-        return None
-    channels = [child for child in root if child.tag == "channel"]
-    if len(channels) != 1 or len(root) != 1:
-        return None
-    items = []
-    for element in channels[0]:
-        if element.tag != "item":
-            continue
-        item = _fast_item(element)
-        if item is None:
-            return None
-        items.append(item)
-    return items
+    return FeedRead(
+        items=shape.items, total=shape.total, cut_short=cut_short, google_news_shape=True
+    )
+
+
+class _RssShape:
+    """Checks the element stream of an RSS 2.0 document with one channel and keeps its items
+    (each dropped from the tree once read)."""
+
+    def __init__(self, max_items: int | None) -> None:
+        self.max_items = max_items
+        self.items: list[FeedItem] = []
+        self.total = 0
+        self.channels = 0
+        self.depth = 0
+        self.channel: ET.Element | None = None
+
+    def take(self, events: Iterable[Any]) -> bool:
+        """False as soon as the document is not the shape."""
+        for event, element in events:
+            if event == "start":
+                if self.depth == 0 and (element.tag != "rss" or element.get("version") != "2.0"):
+                    return False
+                if self.depth == 1:
+                    self.channels += 1
+                    if element.tag != "channel" or self.channels > 1:
+                        return False
+                    self.channel = element
+                self.depth += 1
+                continue
+            self.depth -= 1
+            if self.depth == 2 and element.tag == "item":
+                self.total += 1
+                if self.max_items is None or len(self.items) < self.max_items:
+                    item = _fast_item(element)
+                    if item is None:
+                        return False
+                    self.items.append(item)
+                assert self.channel is not None
+                del self.channel[-1]  # read: the tree keeps no item
+        return True
 
 
 def _fast_item(element: ET.Element) -> FeedItem | None:

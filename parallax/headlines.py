@@ -73,6 +73,40 @@ def title_text(value: str | None) -> str:
     return _one_line("".join(parser.parts))
 
 
+# Characters a page never shows: bidirectional controls (an override makes text read in an
+# order other than stored: "gpj.exe" shown as "exe.jpg") and invisible ones (zero-width spaces,
+# soft hyphens, tags) that hide differences between names. The zero-width (non-)joiners shape
+# Persian and Indic words, so they stay between two letters and go elsewhere.
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+    "\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+    "|(?<!\\w)[\u200c\u200d]|[\u200c\u200d](?!\\w)"
+)
+# Longest headline a page shows whole: real ones stay under about 260 characters.
+DISPLAY_TITLE_CHARS = 300
+# Longest other text (a summary bullet, an outlet name) a page shows whole.
+DISPLAY_TEXT_CHARS = 600
+
+
+def display_text(value: str, max_chars: int = DISPLAY_TEXT_CHARS) -> str:
+    """Text as a page shows it: one line, without bidirectional controls or invisible
+    characters, cut at a word boundary to ``max_chars`` (with "…"). The stored text keeps
+    everything."""
+    text = " ".join(_INVISIBLE.sub("", value).split())
+    if len(text) <= max_chars:
+        return text
+    cut = text[: max_chars - 1]
+    space = cut.rfind(" ")
+    if space >= max_chars * 0.8:  # a word boundary near the end, else cut inside the word
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
+def display_title(title: str) -> str:
+    """A headline as a page shows it (`display_text`, cut at `DISPLAY_TITLE_CHARS`)."""
+    return display_text(title, DISPLAY_TITLE_CHARS)
+
+
 def split_title(raw_title: str, source_name: str | None) -> str:
     """Headline without Google News' " - Source" suffix: only the suffix naming the item's own
     ``<source>``, exactly as Google News appends it (a headline may end in other dashes)."""

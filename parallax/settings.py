@@ -78,6 +78,14 @@ class Settings(BaseSettings):
         4, ge=1, le=32, description="simultaneous feed requests of a run (polite to the host)"
     )
     user_agent: str = "Parallax/0.1 (+https://github.com/parallax-news/parallax)"
+    # A Google News answer is about 100 items and 70 KB; the limits keep a run's memory and
+    # time bounded whatever a server sends, and what they cut is recorded in raw_fetches.
+    feed_max_bytes: int = Field(
+        4_000_000, ge=10_000, description="bytes read of one feed answer; the rest is cut"
+    )
+    feed_max_items: int = Field(
+        1_000, ge=1, description="items parsed from one feed answer; the rest are counted"
+    )
     backfill_processes: int = Field(
         0,
         ge=0,

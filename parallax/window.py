@@ -14,10 +14,38 @@ def search_window(day: dt.date, max_age_days: int) -> tuple[dt.date, dt.date]:
 
 
 def within_window(published_at: pd.Series, window: tuple[dt.date, dt.date]) -> pd.Series:
-    """True where the publication date (UTC) lies in the window; unknown dates are excluded."""
+    """True where the publication date (UTC) lies in the window; unknown dates are excluded.
+
+    Compared as timestamps, not dates: a column with no date at all has no ``.dt.date`` values
+    to compare, and a feed whose items all lack a date must give an empty window, not an error.
+    """
     first, last = window
-    dates = pd.to_datetime(published_at, utc=True).dt.date
-    return dates.notna() & (dates >= first) & (dates <= last)
+    times = pd.to_datetime(published_at, utc=True, errors="coerce")
+    start = pd.Timestamp(first, tz="UTC")
+    end = pd.Timestamp(last + dt.timedelta(days=1), tz="UTC")
+    return times.notna() & (times >= start) & (times < end)
+
+
+def has_title(titles: pd.Series) -> pd.Series:
+    """True where the headline has text: an item without one has nothing to show on a page."""
+    return titles.fillna("").astype(str).str.strip() != ""
+
+
+def usable(articles: pd.DataFrame, window: tuple[dt.date, dt.date]) -> pd.Series:
+    """Articles a day may use: published in the window, with a headline."""
+    return within_window(articles["published_at"], window) & has_title(articles["title"])
+
+
+def dropped_counts(articles: pd.DataFrame, window: tuple[dt.date, dt.date]) -> dict[str, int]:
+    """Why the articles `usable` leaves out were left out, one reason each (a date first)."""
+    dated = articles["published_at"].notna()
+    recent = within_window(articles["published_at"], window)
+    titled = has_title(articles["title"])
+    return {
+        "no_date": int((~dated).sum()),
+        "outside_window": int((dated & ~recent).sum()),
+        "no_title": int((recent & ~titled).sum()),
+    }
 
 
 class FutureDateError(ValueError):

@@ -57,11 +57,20 @@ def article_id(perspective: str, feed_index: int, key: str) -> str:
 
 
 def parse_feed(
-    body: bytes, *, fetch_id: str, perspective: str, feed_index: int, language: str, region: str
+    body: bytes,
+    *,
+    fetch_id: str,
+    perspective: str,
+    feed_index: int,
+    language: str,
+    region: str,
+    max_items: int | None = None,
+    cut: bool = False,
 ) -> pd.DataFrame:
-    """Items of one feed document as article rows (columns: ARTICLE_COLUMNS)."""
+    """The first ``max_items`` items of one feed document as article rows (columns:
+    ARTICLE_COLUMNS). ``cut``: the body is the start of a longer answer (fetch's size limit)."""
     return item_rows(
-        read_items(body),
+        read_items(body, max_items, cut),
         fetch_id=fetch_id,
         perspective=perspective,
         feed_index=feed_index,
@@ -127,10 +136,16 @@ def usable_fetches(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
 
 @task(name="parse", cache_policy=NO_CACHE, task_run_name="parse {run.topic}")
 def parse_feeds(
-    run: RunRef, db: Path, locales: dict[int, tuple[str, str]], fetch_run_id: str | None = None
+    run: RunRef,
+    db: Path,
+    locales: dict[int, tuple[str, str]],
+    fetch_run_id: str | None = None,
+    max_items: int | None = None,
 ) -> dict:
     """Parse the stored responses of this run (or of ``fetch_run_id``: a replay reads the
-    replayed run's responses) into the day's `articles` rows."""
+    replayed run's responses) into the day's `articles` rows, at most ``max_items`` per feed.
+    Items without a date or a title are kept here (they are what the feed said) and counted;
+    dedupe leaves them out of the day."""
     with stage(db, run, "parse") as counts:
         with storage.connect(db) as con:
             fetches = usable_fetches(con, fetch_run_id or run.run_id)
@@ -143,6 +158,8 @@ def parse_feeds(
                 feed_index=int(f.feed_index),
                 language=locales[int(f.feed_index)][0],
                 region=locales[int(f.feed_index)][1],
+                max_items=max_items,
+                cut=bool(f.body_cut),
             )
             for f in fetches.itertuples()
         ]
@@ -161,6 +178,8 @@ def parse_feeds(
             ],
             articles=len(articles),
             with_publisher_domain=int(articles["source_domain"].notna().sum()),
+            without_date=int(articles["published_at"].isna().sum()),
+            without_title=int((articles["title"].fillna("") == "").sum()),
         )
         save_day(db, run, "parse", {"articles": articles})
     return counts

@@ -52,3 +52,17 @@ def corpus_dir() -> Path:
     if not (SHARED_CORPUS / "articles.csv").exists():
         pytest.skip(f"shared corpus not found at {SHARED_CORPUS} (present in CI, not in a clone)")
     return SHARED_CORPUS
+
+
+@pytest.fixture
+def feed_server(monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    """A scripted local feed server the pipeline's settings point at (no retries, no model)."""
+    from tests.support.feedserver import ScriptedServer
+
+    feeds = ScriptedServer()
+    monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", feeds.url)
+    monkeypatch.setenv("PARALLAX_FETCH_RETRIES", "0")
+    monkeypatch.setenv("PARALLAX_FETCH_RETRY_DELAY_S", "0")
+    monkeypatch.delenv("PARALLAX_LLM_MODEL", raising=False)
+    yield feeds
+    feeds.close()

@@ -124,7 +124,10 @@ def _seed(
 @contextmanager
 def _answer_manager(ctx: ForkServerContext) -> Iterator[SyncManager]:
     manager = SyncManager(ctx=ctx)
-    manager.start()  # its server ignores SIGINT: Ctrl-C must not take the shared answers away
+    # Its server ignores SIGINT (Ctrl-C must not take the shared answers away) and, like a
+    # worker, ends when this process dies: the fork server and its resource tracker stay up
+    # as long as any process they served is alive.
+    manager.start(initializer=_exit_with_parent)
     try:
         yield manager
     finally:
@@ -293,8 +296,9 @@ def _worker(
 
 
 def _exit_with_parent() -> None:
-    """End this worker when the backfill's process dies (killed): its shard is merged by the
-    next run, and a worker left running would hold the shard file."""
+    """End this process (a worker, the answer manager) when the backfill's process dies
+    (killed): a worker's shard is merged by the next run, and a worker left running would hold
+    the shard file. Not the parent-death signal: these are children of the fork server."""
     parent = multiprocessing.parent_process()
     if parent is None:
         return

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from flows.topic_day import PipelineConfig, RunPlan, run_topic
+from flows.topic_day import FEEDS_CUT, PipelineConfig, RunPlan, run_topic
 from parallax.topics import Topic
 
 # Days in flight at once in one process. Enough to keep its feed and model slots busy while
@@ -38,6 +38,7 @@ class DayOutcome:
     reason: str | None = None
     seconds: float = 0.0
     fallback: str | None = None  # why the page has the extractive summary (a model configured)
+    cut_feeds: bool = False  # the per-feed limits cut a feed of the day
 
 
 # Observers of finished topic-days (the CLI's progress bar); called from worker threads.
@@ -107,6 +108,7 @@ def backfill_day(
             run_id=result.run_id,
             reason=result.error,
             fallback=result.fallback,
+            cut_feeds=any(note.startswith(FEEDS_CUT) for note in result.notes),
         )
     except Exception as exc:  # e.g. the ledger itself failed: the other days go on
         outcome = DayOutcome(

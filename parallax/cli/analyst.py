@@ -56,6 +56,8 @@ def open_read_only(db: Path, wait_s: float = 0.0) -> Iterator[duckdb.DuckDBPyCon
             yield con
     except storage.DatabaseBusyError as exc:
         raise fail(busy_message(exc)) from None
+    except storage.DatabaseFileError as exc:
+        raise fail(str(exc)) from None
 
 
 def _db(db: Path | None) -> Path:

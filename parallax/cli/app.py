@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import atexit
 import gc
+import signal
 from typing import Annotated
 
 import typer
 
+from parallax import lifetime
 from parallax.quiet import configure_quiet_env
 
 configure_quiet_env()  # before Prefect is imported anywhere
@@ -68,9 +70,13 @@ app.command()(relevance.relevance)
 app.add_typer(outlets.outlets_app, name="outlets")
 
 
-def main() -> None:  # pragma: no cover - console script entry
+def main() -> None:
+    """The `parallax` command as a process: what it starts ends with it (parallax/lifetime.py),
+    and SIGTERM stops it like Ctrl-C (running work finishes and is recorded, then it exits)."""
+    lifetime.use_private_temp_dir()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     app()
 
 
 if __name__ == "__main__":
-    app()
+    main()

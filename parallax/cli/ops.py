@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from parallax.cli import output
+from parallax.cli.checks import check_before_running, failure_line
 from parallax.cli.common import (
     AllowExtractiveOpt,
     AllowFutureOpt,
@@ -49,6 +50,7 @@ def backfill(
 
         forkserver.warm_up(with_model=settings.llm_model is not None)
     api = launch_temporary_api()
+    check_before_running(settings)
     output.info(
         f"parallax backfill: {first}..{last} · topics {', '.join(selected)} · {total} topic-days"
         f" · db {settings.db}"
@@ -88,8 +90,8 @@ def backfill(
         except Exception as exc:  # the flow itself failed (not one topic-day): one line
             bar.stop()
             raise fail(
-                f"the backfill failed: {type(exc).__name__}: {exc}; every topic-day finished "
-                "so far is saved, run the same command again to resume"
+                failure_line("the backfill failed", exc, settings) + "; every topic-day "
+                "finished so far is saved, run the same command again to resume"
             ) from None
         except KeyboardInterrupt:
             bar.stop()
@@ -124,6 +126,13 @@ def _print_backfill_report(report: object) -> int:
     )
     for o in report.failed[:20]:
         output.error(f"{o.topic} {o.day} failed (run {o.run_id}): {o.reason}")
+    cut = sum(1 for o in report.outcomes if o.cut_feeds)
+    if cut:
+        output.info(
+            f"note: feeds were cut at the limits (PARALLAX_FEED_MAX_ITEMS, "
+            f"PARALLAX_FEED_MAX_BYTES) on {cut} topic-day(s); raw_fetches.items_cut and "
+            "body_cut say which"
+        )
     fell_back = [(f"{o.topic} {o.day}", o.fallback or "") for o in report.fell_back]
     if report.failed:
         return output.EXIT_FAILED
@@ -164,6 +173,7 @@ def replay(
     if model is None:  # the configured model: check it now (another one: the flow does)
         check_model_first(settings, allow_extractive)
     api = launch_temporary_api()
+    check_before_running(settings)
     from flows.replay import ReplayError
     from flows.replay import replay as replay_flow
     from parallax.llm.preflight import ModelConfigError
@@ -180,6 +190,10 @@ def replay(
             )
     except (ReplayError, RunInProgressError, ModelConfigError) as exc:
         raise fail(str(exc)) from None
+    except typer.Exit:  # already reported in one line
+        raise
+    except Exception as exc:  # the flow itself failed: one line
+        raise fail(failure_line("the replay failed", exc, settings)) from None
     if result.status != "succeeded":
         raise fail(result.outcome())
     output.info(f"{result.outcome()}; stored responses of run {result.fetch_run_id}, 0 feed "
@@ -207,7 +221,7 @@ def runs(
         return
     try:
         rows = ledger.list_runs(settings.db, topic, failed, limit)
-    except storage.DatabaseBusyError as exc:
+    except (storage.DatabaseBusyError, storage.DatabaseFileError) as exc:
         raise fail(str(exc)) from None
     if not rows:
         output.result("(no matching runs)")

@@ -12,6 +12,7 @@ import typer
 
 from parallax import progress
 from parallax.cli import output
+from parallax.cli.checks import check_before_running, failure_line, prepare_database
 from parallax.cli.common import (
     AllowExtractiveOpt,
     AllowFutureOpt,
@@ -26,17 +27,6 @@ from parallax.cli.common import (
 from parallax.cli.output import fail
 from parallax.cli.runtime import launch_temporary_api, prefect_quiet
 from parallax.topics import ConfigError, load_topics
-
-
-def prepare_database(db: Path) -> None:
-    """Create or upgrade the schema before anything runs, so a problem is one clear line."""
-    from parallax import storage
-
-    try:
-        with storage.connect(db) as con:
-            storage.migrate(con)
-    except (storage.DatabaseBusyError, storage.MigrationError) as exc:
-        raise fail(f"{db}: {exc}") from None
 
 
 def run_pipeline(
@@ -54,7 +44,7 @@ def run_pipeline(
     selected = [t.id for t in select_topics(settings, topics)]
     check_model_first(settings, allow_extractive)
     api = launch_temporary_api()
-    prepare_database(settings.db)
+    check_before_running(settings)
     progress.enable_console()
     output.info(f"parallax: {day} · topics {', '.join(selected)} · db {settings.db}")
 
@@ -76,8 +66,15 @@ def run_pipeline(
         raise fail(str(exc)) from None
     except typer.Exit:  # already reported in one line
         raise
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM
+        typer.secho(
+            "interrupted: topics that finished are saved; re-run the same date (it is safe)",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+        raise typer.Exit(130) from None
     except Exception as exc:  # the flow itself failed (not one topic): say so in one line
-        raise fail(f"the run failed: {type(exc).__name__}: {exc}") from None
+        raise fail(failure_line("the run failed", exc, settings)) from None
     for r in results:
         _print_topic(r)
     return _print_summary(results, time.monotonic() - started)
@@ -202,14 +199,8 @@ def topics() -> None:
 
 def migrate(db: DbOpt = None) -> None:
     """Create or upgrade the DuckDB schema (runs also do this on their own)."""
-    from parallax import storage
-
     settings = load_settings(db)
-    try:
-        with storage.connect(settings.db) as con:
-            applied = storage.migrate(con)
-    except (storage.DatabaseBusyError, storage.MigrationError) as exc:
-        raise fail(f"{settings.db}: {exc}") from None
+    applied = prepare_database(settings.db)
     output.result(
         f"{settings.db}: " + (f"applied {', '.join(applied)}" if applied else "up to date")
     )

@@ -8,6 +8,9 @@ soon as a command starts, the server's start overlaps the command's own (its imp
 backfill's fork server), and this process never imports the server. The command and
 environment are Prefect's own (``SubprocessASGIServer._run_uvicorn_command``).
 
+The server dies with this process, however it ends (the parent-death signal, see
+parallax/lifetime.py): a killed command leaves no server behind.
+
 The server is started deaf to Ctrl-C: a terminal's Ctrl-C reaches every process of the
 foreground group, the server included; it exited at once, and the run, finishing its last days
 and releasing its concurrency slots, then retried the dead API for minutes. A blocked signal
@@ -17,6 +20,7 @@ stays blocked across exec, so the server never sees SIGINT; it is stopped (SIGTE
 from __future__ import annotations
 
 import atexit
+import functools
 import importlib.util
 import logging
 import os
@@ -32,7 +36,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from parallax.cli.checks import prefect_home
 from parallax.cli.output import fail
+from parallax.diskspace import disk_full_message, short_of_space
+from parallax.lifetime import die_with_parent
 
 APP = "prefect.server.api.server:create_app"
 _STARTUP_FAILED = 3  # uvicorn's exit code when its port was taken after we chose it (or worse)
@@ -77,7 +84,12 @@ class TemporaryAPI:
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             self.process = subprocess.Popen(
-                command, env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log
+                command,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=self._log,
+                preexec_fn=functools.partial(die_with_parent, signal.SIGKILL, os.getpid()),
             )
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
@@ -167,6 +179,9 @@ def prefect_quiet(api: TemporaryAPI | None) -> Iterator[None]:
         try:
             updates[PREFECT_API_URL] = api.url()
         except TemporaryAPIError as exc:
+            home = prefect_home()
+            if short_of_space([home]) is not None:  # its database could not be written
+                raise fail(disk_full_message(home)) from None
             raise fail(
                 f"Prefect's temporary API did not start ({exc}); retry, or set PREFECT_API_URL "
                 "to a running Prefect server"

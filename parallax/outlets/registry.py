@@ -281,8 +281,15 @@ def parse_registry(
     outlets: list[Outlet] = []
     seen_domain: dict[str, str] = {}
     seen_name: dict[str, str] = {}
+    first_line = reader.line_num + 1
     for row in reader:
-        where = f"{source} line {reader.line_num}"
+        where = f"{source} line {first_line}"
+        if any("\n" in v for v in row.values() if isinstance(v, str)):
+            raise RegistryError(
+                f'{where}: a quote (") opened on this line is not closed before line '
+                f"{reader.line_num}; close it or remove it"
+            )
+        first_line = reader.line_num + 1
         if None in row or any(v is None for v in row.values()):
             name = (row.get("name") or "").strip()
             raise RegistryError(f"{where} ({name!r}): expected {len(REGISTRY_COLUMNS)} fields")

@@ -15,6 +15,9 @@ from parallax.storage.connection import (
     LOCK_WAIT_S,
     SQL_DIR,
     DatabaseBusyError,
+    DatabaseFileError,
+    DiskFullError,
+    check_database_path,
     connect,
     first_row,
     keep_open,
@@ -45,7 +48,8 @@ from parallax.storage.schema import (
 
 __all__ = [
     "DAY_TABLES", "LOCK_WAIT_S", "MIGRATIONS_DIR", "SQL_DIR", "TABLE_OWNERS", "VIEWS_DIR",
-    "DatabaseBusyError", "MigrationError", "NotTheOwnerError", "apply_views", "connect",
+    "DatabaseBusyError", "DatabaseFileError", "DiskFullError", "MigrationError",
+    "NotTheOwnerError", "apply_views", "check_database_path", "connect",
     "ensure_migrated", "first_row", "keep_open", "load_day", "migrate", "migration_files",
     "query", "replace_day", "replace_days", "save_day", "snapshot_registry", "to_json",
     "transaction", "upsert_outlet_classifications", "utcnow",

@@ -41,6 +41,47 @@ class DatabaseBusyError(RuntimeError):
         self.holder = holder
 
 
+class DatabaseFileError(RuntimeError):
+    """The database path is not one DuckDB can use (a folder, another kind of file, a folder
+    that cannot be made); the message says which and what to do."""
+
+
+class DiskFullError(RuntimeError):
+    """The disk holding the database is full."""
+
+
+def check_database_path(path: Path | str, read_only: bool = False) -> None:
+    """Raise `DatabaseFileError` unless ``path`` can be (or is) a DuckDB file; creates its
+    folder when missing (not when ``read_only``: then the file must exist, else
+    FileNotFoundError)."""
+    target = Path(path)
+    if str(path) == ":memory:":
+        return
+    if target.is_dir():
+        raise DatabaseFileError(
+            f"{target} is a folder, not a DuckDB file: give a file path (e.g. "
+            f"{target / 'parallax.duckdb'})"
+        )
+    blocker = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise DatabaseFileError(
+            f"{target} cannot be created: {blocker} is a file, not a folder; give a path in a "
+            "folder"
+        )
+    if read_only:
+        if not target.is_file():
+            raise FileNotFoundError(
+                f"{target} does not exist (run the pipeline or `parallax migrate`)"
+            )
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseFileError(
+            f"cannot create the folder {target.parent}: {exc.strerror}"
+        ) from None
+
+
 @contextmanager
 def connect(
     path: Path | str, read_only: bool = False, wait_s: float | None = None
@@ -49,12 +90,7 @@ def connect(
     to ``wait_s`` (default `LOCK_WAIT_S`) for another process to release it. Read-only: the
     file must exist."""
     target = str(path)
-    if target != ":memory:":
-        if read_only and not Path(target).is_file():
-            raise FileNotFoundError(
-                f"{target} does not exist (run the pipeline or `parallax migrate`)"
-            )
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    check_database_path(target, read_only)
     with _process_lock:
         kept = _kept_open.get(target)
         if kept is not None:
@@ -83,7 +119,7 @@ def keep_open(path: Path | str, threads: int | None = None) -> Iterator[None]:
         if target in _kept_open:  # nested: the outer block owns it
             yield
             return
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        check_database_path(target)
         _kept_open[target] = _open_with_wait(target, False, LOCK_WAIT_S, threads)
     try:
         yield
@@ -116,11 +152,24 @@ def _open_with_wait(
             return con
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
-                raise
+                raise _file_error(target, exc) from None
             if time.monotonic() >= deadline:
                 raise DatabaseBusyError(target, _holder(exc)) from exc
             time.sleep(min(delay, max(deadline - time.monotonic(), 0.01)))
             delay = min(delay * 2, 1.0)
+
+
+def _file_error(target: str, exc: duckdb.Error) -> Exception:
+    """DuckDB's own words for a file it cannot open, as one line that says what to do."""
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "not a valid DuckDB database file" in message:
+        return DatabaseFileError(
+            f"{target} is not a DuckDB database (another kind of file): give the path of a "
+            "DuckDB file, or move this one away"
+        )
+    if "No space left on device" in message:
+        return DiskFullError(f"the disk holding {target} is full: free some space, then re-run")
+    return DatabaseFileError(f"{target} cannot be opened: {message.removeprefix('IO Error: ')}")
 
 
 def _holder(exc: Exception) -> str:

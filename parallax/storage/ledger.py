@@ -12,12 +12,20 @@ from typing import Any
 
 from parallax.records import RunRef
 from parallax.storage import shards
-from parallax.storage.connection import connect, first_row, query, to_json, utcnow
+from parallax.storage.connection import (
+    check_database_path,
+    connect,
+    first_row,
+    query,
+    to_json,
+    utcnow,
+)
 from parallax.storage.schema import ensure_migrated, migrate
 
 __all__ = [
     "RunInProgressError", "RunRef", "abandon_unfinished", "completed_days", "exclusive_run",
-    "find_published_run", "finish_run", "list_runs", "stage", "start_run",
+    "find_published_run", "finish_run", "list_runs", "migrate_exclusively", "run_lock", "stage",
+    "start_run",
 ]  # fmt: skip
 
 
@@ -133,6 +141,32 @@ class RunInProgressError(RuntimeError):
 
 
 @contextmanager
+def run_lock(db: Path) -> Iterator[None]:
+    """The database's run lock (a file beside it), or `RunInProgressError` at once."""
+    from filelock import FileLock, Timeout
+
+    check_database_path(db)
+    lock = FileLock(f"{db}.run-lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise RunInProgressError(
+            f"another Parallax run is using {db} (lock {db}.run-lock); let it finish, then retry"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def migrate_exclusively(db: Path) -> list[str]:
+    """`migrate` under the run lock: a migration beside a run would change its tables under
+    it. Returns the migrations applied."""
+    with run_lock(db), connect(db) as con:
+        return migrate(con)
+
+
+@contextmanager
 def exclusive_run(db: Path) -> Iterator[None]:
     """Hold the database's run lock for a whole flow run.
 
@@ -142,16 +176,7 @@ def exclusive_run(db: Path) -> Iterator[None]:
     'running' were left by a process that died: they are marked 'abandoned'. Shards a killed
     backfill left (shards.py) are merged first.
     """
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(f"{db}.run-lock")
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise RunInProgressError(
-            f"another Parallax run is using {db} (lock {db}.run-lock); let it finish, then retry"
-        ) from None
-    try:
+    with run_lock(db):
         with connect(db) as con:
             migrate(con)
         shards.merge_leftovers(db)  # a killed backfill's finished days, before marking its runs
@@ -161,5 +186,3 @@ def exclusive_run(db: Path) -> Iterator[None]:
                 [utcnow(), "the process ended before the run finished"],
             ).fetchall()
         yield
-    finally:
-        lock.release()

@@ -17,7 +17,7 @@ from parallax.records import INTERNATIONAL, UNKNOWN, RunRef
 from parallax.storage import save_day
 from parallax.storage.ledger import stage
 from parallax.topics import Topic
-from parallax.window import within_window
+from parallax.window import dropped_counts, usable
 from tasks.dedupe.copies import also_carried_by, connected_components, find_duplicates
 from tasks.dedupe.settings import DEFAULT_SETTINGS, METHODS, DedupeSettings
 from tasks.dedupe.simjoin import similar_sets
@@ -45,7 +45,7 @@ def dedupe_articles(
     with stage(db, run, "dedupe") as counts:
         with storage.connect(db) as con:
             articles = storage.load_day(con, "articles", run.topic, run.logical_date)
-        recent = articles[within_window(articles["published_at"], window)]
+        recent = articles[usable(articles, window)]
         framed = outlet_sides(recent, topic, registry)
         duplicates, clusters = duplicates_and_stories(framed, side_preference(topic))
         save_day(db, run, "dedupe", {"duplicates": duplicates, "story_clusters": clusters})
@@ -53,6 +53,7 @@ def dedupe_articles(
         counts.update(
             articles=len(articles),
             in_window=len(recent),
+            dropped=dropped_counts(articles, window),
             duplicates=len(duplicates),
             by_method=duplicates["method"].value_counts().to_dict(),
             stories=int((coverage["n_articles"] > 1).sum()),

@@ -136,7 +136,12 @@ def _near_title_edges(
     codes, uniques = pd.factorize(frame["norm"], sort=False)  # first-seen order: deterministic
     token_sets = [content_tokens(u) for u in uniques]
     eligible = [t if len(t) >= settings.min_near_title_tokens else frozenset() for t in token_sets]
-    pairs = similar_sets(eligible, settings.near_title_jaccard)
+    pairs = similar_sets(
+        eligible,
+        settings.near_title_jaccard,
+        settings.near_title_max_block,
+        settings.near_title_window,
+    )
     if pairs.empty:
         return _edge_frame(
             np.array([], dtype=np.int64),
@@ -171,13 +176,71 @@ def _near_title_edges(
         if score is not None:
             accepted.append((x, y, score))
     title_pairs = pd.DataFrame(accepted, columns=["u", "v", "score"])
-    rows = pd.DataFrame({"code": codes, "row": np.arange(len(frame))})
-    expanded = title_pairs.merge(rows.rename(columns={"code": "u", "row": "a"}), on="u").merge(
-        rows.rename(columns={"code": "v", "row": "b"}), on="v"
+    a, b, scores = rows_of_title_pairs(
+        title_pairs, codes, seconds, settings.max_days_apart, settings.max_row_pairs_per_title_pair
     )
-    a, b = expanded["a"].to_numpy(dtype=np.int64), expanded["b"].to_numpy(dtype=np.int64)
-    keep = within_days(seconds, a, b, settings.max_days_apart)
-    return _edge_frame(a[keep], b[keep], "near_title", expanded["score"].to_numpy()[keep])
+    return _edge_frame(a, b, "near_title", scores)
+
+
+def rows_of_title_pairs(
+    title_pairs: pd.DataFrame,
+    codes: np.ndarray,
+    seconds: np.ndarray,
+    days: float,
+    max_row_pairs: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row pairs (a, b, score) of title pairs (columns u, v, score; ``codes`` gives each row's
+    title): every row of title u with every row of title v published within ``days`` of it.
+
+    A title carried by hundreds of rows would make that product quadratic: past
+    ``max_row_pairs`` for one title pair, each row is linked to the row of the other title
+    closest to it in time instead, which joins the same groups (rows of one title within
+    ``days`` of each other are already linked as exact copies).
+    """
+    sizes = np.bincount(codes, minlength=int(codes.max()) + 1 if len(codes) else 0)
+    u, v = title_pairs["u"].to_numpy(dtype=np.int64), title_pairs["v"].to_numpy(dtype=np.int64)
+    large = sizes[u] * sizes[v] > max_row_pairs if len(title_pairs) else np.zeros(0, dtype=bool)
+    rows = pd.DataFrame({"code": codes, "row": np.arange(len(codes))})
+    expanded = (
+        title_pairs[~large]
+        .merge(rows.rename(columns={"code": "u", "row": "a"}), on="u")
+        .merge(rows.rename(columns={"code": "v", "row": "b"}), on="v")
+    )
+    parts = [
+        (
+            expanded["a"].to_numpy(dtype=np.int64),
+            expanded["b"].to_numpy(dtype=np.int64),
+            expanded["score"].to_numpy(dtype=float),
+        )
+    ]
+    if large.any():
+        by_title = rows.assign(t=seconds).sort_values(["code", "t", "row"], kind="stable")
+        members = dict(iter(by_title.groupby("code")["row"]))
+        for x, y, score in title_pairs[large].itertuples(index=False, name=None):
+            for one, other in ((x, y), (y, x)):
+                near = _closest_in_time(seconds, members[one].to_numpy(), members[other].to_numpy())
+                parts.append((members[one].to_numpy(), near, np.full(len(near), score)))
+    a = np.concatenate([p[0] for p in parts])
+    b = np.concatenate([p[1] for p in parts])
+    score = np.concatenate([p[2] for p in parts])
+    keep = within_days(seconds, a, b, days)
+    return a[keep], b[keep], score[keep]
+
+
+def _closest_in_time(seconds: np.ndarray, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """For each of ``rows``, the row of ``others`` (sorted by time, unknown times last)
+    published closest to it; the first of ``others`` for a row of unknown time."""
+    times = seconds[others]
+    known = others[~np.isnan(times)]
+    if not len(known):
+        return np.full(len(rows), others[0])
+    known_times = seconds[known]
+    t = seconds[rows]
+    after = np.clip(np.searchsorted(known_times, t), 0, len(known) - 1)
+    before = np.clip(after - 1, 0, len(known) - 1)
+    closer = np.abs(known_times[before] - t) <= np.abs(known_times[after] - t)
+    nearest = np.where(closer, known[before], known[after])
+    return np.where(np.isnan(t), others[0], nearest)
 
 
 def copy_edges(frame: pd.DataFrame, settings: DedupeSettings) -> pd.DataFrame:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -19,9 +18,10 @@ from tasks.dedupe.copies import (
     empty_duplicates,
     epoch_seconds,
     prepare,
-    within_days,
+    rows_of_title_pairs,
 )
 from tasks.dedupe.settings import DEFAULT_SETTINGS, DedupeSettings
+from tasks.dedupe.simjoin import shared_counts
 
 
 def _cluster_id(members: Iterable[str]) -> str:
@@ -35,7 +35,8 @@ def cluster_stories(
 
     Copies found by ``find_duplicates`` always share a cluster. Beyond them, two articles join
     when their titles share at least ``cluster_min_shared_terms`` event terms (key words that are
-    not topic words, i.e. not in more than ``cluster_topic_term_share`` of the batch) making up
+    not topic words, i.e. not in more than ``cluster_topic_term_share`` of the batch nor in
+    more than ``cluster_topic_term_max_df`` titles, which bounds the pairs) making up
     ``cluster_min_overlap`` of the event terms of the sparser title, within
     ``cluster_max_days_apart``. Every article is in exactly one cluster (singletons included,
     score 0.0); score is the article's best link inside its cluster. cluster_id hashes the sorted
@@ -78,37 +79,37 @@ def _stories(
     codes, uniques = pd.factorize(frame["norm"], sort=False)
     terms = [frozenset(stem(t) for t in content_tokens(u)) for u in uniques]
     df = Counter(t for ts in terms for t in ts)
-    topic_df = max(
-        settings.cluster_topic_term_min_df, settings.cluster_topic_term_share * len(terms)
+    topic_df = min(
+        max(settings.cluster_topic_term_min_df, settings.cluster_topic_term_share * len(terms)),
+        settings.cluster_topic_term_max_df,
     )
     postings: dict[str, list[int]] = defaultdict(list)  # event term -> titles with it
     for i, ts in enumerate(terms):
         for t in ts:
             if df[t] <= topic_df:
                 postings[t].append(i)
-    pair_terms: Counter[tuple[int, int]] = Counter()  # (title, later title) -> shared terms
-    for docs in postings.values():
-        pair_terms.update(combinations(docs, 2))  # docs ascend: each pair is (lower, higher)
+    x, y, shared = shared_counts(postings.values())  # (title, later title, shared terms)
     event_sizes = np.fromiter(
         (sum(1 for t in ts if df[t] <= topic_df) for ts in terms), dtype=np.int64, count=len(terms)
     )
-    accepted = []
-    for (x, y), count in sorted(pair_terms.items()):
-        if count < settings.cluster_min_shared_terms:
-            continue
-        overlap = count / min(event_sizes[x], event_sizes[y])
-        if overlap >= settings.cluster_min_overlap:
-            accepted.append((x, y, round(float(overlap), 4)))
+    enough = shared >= settings.cluster_min_shared_terms
+    x, y, shared = x[enough], y[enough], shared[enough]
+    overlap = shared / np.minimum(event_sizes[x], event_sizes[y])
+    close = overlap >= settings.cluster_min_overlap
+    accepted = [
+        (u, v, round(float(o), 4))
+        for u, v, o in zip(x[close].tolist(), y[close].tolist(), overlap[close], strict=True)
+    ]
     if accepted:
         title_pairs = pd.DataFrame(accepted, columns=["u", "v", "score"])
-        rows = pd.DataFrame({"code": codes, "row": np.arange(n)})
-        expanded = title_pairs.merge(rows.rename(columns={"code": "u", "row": "a"}), on="u")
-        expanded = expanded.merge(rows.rename(columns={"code": "v", "row": "b"}), on="v")
-        a, b = expanded["a"].to_numpy(dtype=np.int64), expanded["b"].to_numpy(dtype=np.int64)
-        keep = within_days(seconds, a, b, settings.cluster_max_days_apart)
-        parts.append(
-            pd.DataFrame({"a": a[keep], "b": b[keep], "score": expanded["score"].to_numpy()[keep]})
+        a, b, score = rows_of_title_pairs(
+            title_pairs,
+            codes,
+            seconds,
+            settings.cluster_max_days_apart,
+            settings.max_row_pairs_per_title_pair,
         )
+        parts.append(pd.DataFrame({"a": a, "b": b, "score": score}))
     links = (
         pd.concat(parts, ignore_index=True)
         if parts

@@ -75,6 +75,8 @@ class FetchOutcome:
     ok: bool
     item_count: int
     error: str | None
+    body_cut: bool = False  # longer than the size limit: only its start was read
+    items_cut: int = 0  # items past the item limit, not parsed
 
 
 def raw_fetch_row(
@@ -85,7 +87,9 @@ def raw_fetch_row(
     response: FetchResponse,
     assessment: FeedAssessment,
     fetched_at: dt.datetime,
+    max_items: int | None = None,
 ) -> dict:
+    cut = max(0, assessment.item_count - max_items) if max_items is not None else 0
     return {
         "fetch_id": uuid.uuid4().hex,
         "run_id": run.run_id,
@@ -104,6 +108,8 @@ def raw_fetch_row(
         "item_count": assessment.item_count,
         "error": assessment.error,
         "reused_fetch_id": None,
+        "body_cut": response.body_cut,
+        "items_cut": cut if assessment.ok else 0,
     }
 
 
@@ -123,8 +129,8 @@ def load_validators(db: Path, url: str) -> Validators | None:
 
 def _save_validators(con: duckdb.DuckDBPyConnection, run: RunRef, row: dict) -> None:
     headers: dict[str, str] = json.loads(row["headers"])
-    if row["status_code"] != 200 or not row["ok"]:
-        return
+    if row["status_code"] != 200 or not row["ok"] or row["body_cut"]:
+        return  # a cut body is no answer to reuse on a 304
     if not (headers.get("etag") or headers.get("last-modified")):
         return
     con.execute(
@@ -156,22 +162,32 @@ def fetch_feed(
     retry_delay_s: float = 0.0,
     conditional: bool = True,
     sleep: Callable[[float], None] = time.sleep,
+    max_bytes: int | None = None,
+    max_items: int | None = None,
 ) -> FetchOutcome:
     """Fetch one feed (up to ``retries`` more tries), storing every attempt. Raises
-    `FeedFetchError` when the last try failed in a retryable way."""
+    `FeedFetchError` when the last try failed in a retryable way. At most ``max_bytes`` of an
+    answer are read and ``max_items`` of its items parsed; what was cut is in the row."""
     cached = load_validators(db, url) if conditional else None
     with requests.Session() as session:
         for attempt in range(1, retries + 2):
             with limits.slot(limits.FEED_REQUESTS):
                 response = fetch_url(
-                    session, url, timeout_s, user_agent, cached.headers() if cached else None
+                    session,
+                    url,
+                    timeout_s,
+                    user_agent,
+                    cached.headers() if cached else None,
+                    max_bytes,
                 )
             if response.status_code == 304 and cached is not None:
-                assessment = assess_feed(replace(response, status_code=200, body=cached.body))
+                assessment = assess_feed(
+                    replace(response, status_code=200, body=cached.body), max_items
+                )
             else:
-                assessment = assess_feed(response)
+                assessment = assess_feed(response, max_items)
             row = raw_fetch_row(
-                run, feed, feed_index, attempt, response, assessment, storage.utcnow()
+                run, feed, feed_index, attempt, response, assessment, storage.utcnow(), max_items
             )
             if response.status_code == 304 and cached is not None:
                 row["reused_fetch_id"] = cached.fetch_id
@@ -186,6 +202,8 @@ def fetch_feed(
                     ok=assessment.ok,
                     item_count=assessment.item_count,
                     error=assessment.error,
+                    body_cut=row["body_cut"],
+                    items_cut=row["items_cut"],
                 )
             if attempt <= retries:
                 wait = next_retry_delay(response, attempt, retry_delay_s)

@@ -3,6 +3,7 @@ feed, and how long to wait before trying again."""
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import time
 from collections.abc import Mapping
@@ -11,8 +12,9 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import feedparser
 import requests
+import urllib3
 
-from parallax.feeddoc import fast_items, parse_document
+from parallax.feeddoc import closed_document, parse_document, read_feed
 from parallax.retry import retry_after_seconds
 from parallax.topics import Feed
 
@@ -37,6 +39,7 @@ class FetchResponse:
     body: bytes
     elapsed_ms: float
     error: str | None = None  # network-level failure
+    body_cut: bool = False  # the body was longer than the size limit: this is its start
 
 
 @dataclass(frozen=True)
@@ -61,10 +64,14 @@ def build_search_url(
     return f"{base_url.rstrip('/')}/rss/search?{urlencode(params, quote_via=quote)}"
 
 
-def network_error(exc: requests.RequestException, url: str, timeout_s: float) -> str:
-    """One short line for a request that got no HTTP answer (requests' own message repeats the
-    whole URL and the pool internals)."""
+def network_error(exc: Exception, url: str, timeout_s: float) -> str:
+    """One short line for a request that got no (complete) HTTP answer (requests' own message
+    repeats the whole URL and the pool internals)."""
     host = urlsplit(url).netloc or url
+    if isinstance(exc, SlowAnswer | urllib3.exceptions.ReadTimeoutError):
+        return f"Timeout: no complete answer from {host} within {timeout_s:g} s"
+    if isinstance(exc, urllib3.exceptions.HTTPError):  # the body broke off, or did not decode
+        return f"ConnectionError: the answer from {host} broke off ({type(exc).__name__})"
     if isinstance(exc, requests.Timeout):
         return f"{type(exc).__name__}: no answer from {host} within {timeout_s:g} s"
     if isinstance(exc, requests.ConnectionError):
@@ -89,14 +96,24 @@ def fetch_url(
     timeout_s: float,
     user_agent: str,
     headers: Mapping[str, str] | None = None,
+    max_bytes: int | None = None,
 ) -> FetchResponse:
-    """GET ``url``; HTTP errors are answers, not exceptions. Network failures become ``error``."""
+    """GET ``url``; HTTP errors are answers, not exceptions. Network failures become ``error``.
+
+    The body is read as a stream and at most ``max_bytes`` of it are kept (``body_cut``): a
+    feed is bounded by what we read, not by what a server sends. The whole answer must arrive
+    within ``timeout_s``, so a server that trickles bytes cannot hold a run.
+    """
     started = time.perf_counter()
     try:
-        resp = session.get(
-            url, timeout=timeout_s, headers={"User-Agent": user_agent, **(headers or {})}
-        )
-    except requests.RequestException as exc:
+        with session.get(
+            url,
+            timeout=timeout_s,
+            headers={"User-Agent": user_agent, **(headers or {})},
+            stream=True,
+        ) as resp:
+            body, cut = _read_body(resp, max_bytes, started + timeout_s)
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
         elapsed = (time.perf_counter() - started) * 1000
         return FetchResponse(
             url=url,
@@ -112,13 +129,38 @@ def fetch_url(
         url=url,
         status_code=resp.status_code,
         headers=headers,
-        body=resp.content,
+        body=body,
         elapsed_ms=elapsed,
+        body_cut=cut,
     )
 
 
-def assess_feed(response: FetchResponse) -> FeedAssessment:
-    """Is this answer a usable RSS feed? Says why not, and whether trying again may help."""
+class SlowAnswer(requests.Timeout):
+    """The answer kept arriving, too slowly to finish within the timeout."""
+
+
+def _read_body(
+    resp: requests.Response, max_bytes: int | None, deadline: float
+) -> tuple[bytes, bool]:
+    """The (decompressed) body, at most ``max_bytes`` of it, and whether it was cut."""
+    chunks: list[bytes] = []
+    size = 0
+    # read1: whatever has arrived (decompressed), so the deadline is checked as bytes trickle
+    # in; iter_content would block until a whole chunk had arrived.
+    while chunk := resp.raw.read1(1 << 16, decode_content=True):
+        chunks.append(chunk)
+        size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            return b"".join(chunks)[:max_bytes], True
+        if time.perf_counter() > deadline:
+            raise SlowAnswer("the answer did not finish in time")
+    return b"".join(chunks), False
+
+
+def assess_feed(response: FetchResponse, max_items: int | None = None) -> FeedAssessment:
+    """Is this answer a usable RSS feed? Says why not, and whether trying again may help.
+    ``item_count`` counts every item of the document; ``max_items`` is how many parse will read
+    (so the document is read once, for both)."""
     if response.error:
         return FeedAssessment(ok=False, item_count=0, error=response.error, retryable=True)
     status = response.status_code or 0
@@ -126,10 +168,10 @@ def assess_feed(response: FetchResponse) -> FeedAssessment:
         return FeedAssessment(
             ok=False, item_count=0, error=f"HTTP {status}", retryable=status in RETRYABLE_STATUS
         )
-    head = response.body.lstrip()[:200].lower()
+    head = _document_head(response.body)
     if not head:
         return FeedAssessment(ok=False, item_count=0, error="empty body", retryable=True)
-    if not head.startswith(b"<") and not head.startswith(b"\xef\xbb\xbf<"):
+    if not head.startswith(b"<"):
         return FeedAssessment(
             ok=False, item_count=0, error="not an RSS/Atom document", retryable=False
         )
@@ -137,9 +179,20 @@ def assess_feed(response: FetchResponse) -> FeedAssessment:
         return FeedAssessment(
             ok=False, item_count=0, error="HTML page instead of an RSS feed", retryable=False
         )
-    items = fast_items(response.body)
-    if items is not None:  # a well-formed RSS 2.0 feed of the Google News shape
-        return FeedAssessment(ok=True, item_count=len(items), error=None, retryable=False)
+    if response.body_cut:  # cut by us at the size limit: its complete items are usable
+        read = read_feed(response.body, max_items, cut=True)
+        if not read.total:
+            return FeedAssessment(
+                ok=False,
+                item_count=0,
+                error=f"no complete item in the first {len(response.body):,} bytes of the "
+                "answer (PARALLAX_FEED_MAX_BYTES)",
+                retryable=False,
+            )
+        return FeedAssessment(ok=True, item_count=read.total, error=None, retryable=False)
+    read = read_feed(response.body, max_items)
+    if read.google_news_shape and not read.cut_short:  # well-formed, of the Google News shape
+        return FeedAssessment(ok=True, item_count=read.total, error=None, retryable=False)
     parsed = parse_document(response.body)
     if parsed.get("bozo") and not _harmless(parsed, response.body):
         reason = parsed.get("bozo_exception")
@@ -157,7 +210,23 @@ def assess_feed(response: FetchResponse) -> FeedAssessment:
     return FeedAssessment(ok=True, item_count=len(parsed.entries), error=None, retryable=False)
 
 
-_CLOSING_ROOT = (b"</rss>", b"</feed>", b"</rdf:rdf>")
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)  # fmt: skip (UTF-32 first: its LE BOM starts like UTF-16's)
+
+
+def _document_head(body: bytes) -> bytes:
+    """The first characters of the document, lower case, as ASCII-compatible bytes: a UTF-16 or
+    UTF-32 document (announced by its byte-order mark) is a feed like any other."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            text = body[: 4 * 256].decode(encoding, errors="ignore")
+            return text.lstrip().lstrip("\ufeff")[:200].lower().encode("utf-8", "replace")
+    return body.lstrip()[:200].lower()
 
 
 def _harmless(parsed: feedparser.FeedParserDict, body: bytes) -> bool:
@@ -169,7 +238,7 @@ def _harmless(parsed: feedparser.FeedParserDict, body: bytes) -> bool:
         (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType),
     ):
         return True
-    return bool(parsed.entries) and body.rstrip()[-16:].lower().endswith(_CLOSING_ROOT)
+    return bool(parsed.entries) and closed_document(body)
 
 
 def next_retry_delay(

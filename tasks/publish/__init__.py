@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from parallax.digest import (
     digest_rows,
     summary_from_row,
 )
+from parallax.lifetime import is_running
 from parallax.records import RunRef
 from parallax.storage import save_day
 from parallax.storage.ledger import stage
@@ -29,7 +31,11 @@ from tasks.publish.chart import CHART_DAYS, render_topic_chart
 from tasks.publish.notes import load_facts
 from tasks.publish.page import PageCounts, page_path, render_page, topic_index
 
-__all__ = ["publish_day", "write_chart", "write_if_changed"]
+__all__ = ["publish_day", "remove_partial_writes", "write_chart", "write_if_changed"]
+
+_PARTIAL = ".tmp"  # suffix of a file write_if_changed has not yet renamed into place
+# ".<page name>.<writer's process id>.<random>.tmp": whose partial write it is.
+_PARTIAL_NAME = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
 
 
 def write_if_changed(path: Path, content: str) -> bool:
@@ -38,7 +44,9 @@ def write_if_changed(path: Path, content: str) -> bool:
     if path.exists() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=_PARTIAL
+    )
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -49,6 +57,22 @@ def write_if_changed(path: Path, content: str) -> bool:
         Path(tmp).unlink(missing_ok=True)
         raise
     return True
+
+
+def remove_partial_writes(*folders: Path | None) -> int:
+    """Delete the partial files that processes which no longer run left in the page and chart
+    folders (write_if_changed's, named with the writer's process id); returns how many."""
+    removed = 0
+    for folder in folders:
+        if folder is None or not folder.is_dir():
+            continue
+        for path in folder.rglob(f".*{_PARTIAL}"):
+            match = _PARTIAL_NAME.match(path.name)
+            if match is None or is_running(int(match.group(1))):
+                continue
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def write_chart(con: duckdb.DuckDBPyConnection, topic: Topic, charts_dir: Path) -> bool:

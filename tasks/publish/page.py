@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 
 import yaml
 
+from parallax.headlines import display_text, display_title
 from parallax.records import INTERNATIONAL, Bullet, DigestArticle, DigestInput, DigestSummary
 from parallax.topics import Topic
 from tasks.publish.notes import PageFacts, notes_front_matter, page_notes
@@ -37,7 +38,7 @@ class PageCounts:
 
 def md_text(value: str) -> str:
     """Inline Markdown that shows ``value`` literally: no HTML, links, emphasis or shortcodes."""
-    text = html.escape(" ".join(value.split()), quote=False)
+    text = html.escape(display_text(value), quote=False)
     text = _MD_SPECIAL.sub(r"\\\1", text).replace("{", "&#123;").replace("}", "&#125;")
     text = _LIST_MARKER.sub(r"\1\\\2", text)
     return "\\" + text if text[:1] in ("-", "+") else text
@@ -179,7 +180,7 @@ def _front_matter(digest: DigestInput, summary: DigestSummary, counts: PageCount
 
 def _blindspots(digest: DigestInput) -> list[dict]:
     """Stories on the page that only one side's press covered that day."""
-    titles = {a.number: _one_line(a.title) for a in digest.articles}
+    titles = {a.number: display_title(a.title) for a in digest.articles}
     return [
         {"side": side, "title": titles[nums[0]], "n": list(nums)}
         for side, nums in digest.one_sided_stories()
@@ -187,13 +188,13 @@ def _blindspots(digest: DigestInput) -> list[dict]:
 
 
 def _one_line(value: str) -> str:
-    return " ".join(value.split())
+    return display_text(value)
 
 
 def _article_meta(a: DigestArticle) -> dict:
     return {
         "n": a.number,
-        "title": _one_line(a.title),
+        "title": display_title(a.title),
         "link": safe_url(a.link) or "",
         "source": _one_line(a.source_name),
         "side": a.side,
@@ -224,7 +225,8 @@ def _sources(articles: tuple[DigestArticle, ...]) -> str:
     lines = [f"This summary is based on {len(articles)} articles from the following sources:", ""]
     for a in articles:
         url = safe_url(a.link)
-        title = f"[{md_text(a.title)}]({url})" if url else md_text(a.title)
+        title = display_title(a.title)
+        title = f"[{md_text(title)}]({url})" if url else md_text(title)
         when = (
             f" ({a.published_at.month}/{a.published_at.day}/{a.published_at.year})"
             if a.published_at

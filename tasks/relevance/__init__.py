@@ -23,7 +23,7 @@ from parallax.llm import LLMClient
 from parallax.records import RunRef
 from parallax.storage.ledger import stage
 from parallax.topics import Topic
-from parallax.window import within_window
+from parallax.window import usable
 from tasks.relevance.llm import Headline, JudgeFailed, judge
 from tasks.relevance.local import LocalScorer
 
@@ -52,7 +52,7 @@ def relevance_day(
             articles = con.execute(
                 storage.query("relevance_candidates"), [run.topic, run.logical_date]
             ).df()
-        articles = articles[within_window(articles["published_at"], window)].reset_index(drop=True)
+        articles = articles[usable(articles, window)].reset_index(drop=True)
         articles["title"] = articles["title"].fillna("").astype(str)
         articles["title_key"] = pd.Series(  # object even when the day has no articles
             [title_key(t) for t in articles["title"]], index=articles.index, dtype=object

@@ -14,7 +14,7 @@ from parallax.records import RunRef
 from parallax.storage import save_day
 from parallax.storage.ledger import stage
 from parallax.topics import Topic
-from parallax.window import within_window
+from parallax.window import usable
 from tasks.select.earlier import published_keys, recently_published
 from tasks.select.policy import SelectionPolicy, select_articles
 
@@ -50,7 +50,7 @@ def select_day(run: RunRef, db: Path, topic: Topic, window: tuple[dt.date, dt.da
                     run.logical_date - dt.timedelta(days=1),
                 ],
             ).df()
-        candidates = candidates[within_window(candidates["published_at"], window)]
+        candidates = candidates[usable(candidates, window)]
         candidates = candidates.assign(
             recently_published=recently_published(candidates, published_keys(earlier))
         )

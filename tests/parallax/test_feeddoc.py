@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from parallax.feeddoc import _fast_item, fast_items, feedparser_items, read_items
+from parallax.feeddoc import _fast_item, fast_items, feedparser_items, read_feed, read_items
 from tasks.fetch import FetchResponse, assess_feed
 from tasks.parse import item_rows
 from tests.support.paths import REPO
@@ -100,3 +100,44 @@ def test_source_without_url_stays_on_the_fast_path() -> None:
     fast = fast_items(body)
     assert fast is not None and fast[0].source_href is None
     pd.testing.assert_frame_equal(rows(fast), rows(feedparser_items(body)))
+
+
+# --- bounded reading -------------------------------------------------------------------------
+
+
+def _items(n: int) -> str:
+    return "".join(GOOD_ITEM.replace(">a<", f">a{i}<") for i in range(n))
+
+
+def test_a_capped_read_keeps_the_first_items_and_counts_them_all() -> None:
+    body = _google_news(_items(30))
+    read = read_feed(body, 5)
+    assert read.total == 30 and read.google_news_shape
+    assert read.items == read_items(body)[:5] == feedparser_items(body)[:5]
+
+
+@pytest.mark.parametrize("shape", ["google-news", "other"])
+def test_a_body_cut_at_the_size_limit_gives_the_items_that_end_before_the_cut(shape: str) -> None:
+    body = _google_news(_items(10))
+    if shape == "other":  # a doctype sends the document to feedparser
+        body = body.replace(b"<rss", b"<!DOCTYPE rss><rss")
+    cut = body[: body.index(b"</item>", len(body) // 2) + 20]  # inside the item after the 5th
+    items = read_items(cut, cut=True)
+    ends = cut.count(b"</item>")
+    assert len(items) == ends and items == feedparser_items(body)[:ends]
+    assessed = assess_feed(FetchResponse("u", 200, {}, cut, 1.0, body_cut=True))
+    assert assessed.ok and assessed.item_count == ends
+
+
+def test_a_cut_body_without_a_complete_item_is_a_failure_not_worth_retrying() -> None:
+    cut = _google_news(_items(3))[:300]
+    assessed = assess_feed(FetchResponse("u", 200, {}, cut, 1.0, body_cut=True))
+    assert not assessed.ok and not assessed.retryable
+    assert "PARALLAX_FEED_MAX_BYTES" in (assessed.error or "")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_a_feed_in_another_unicode_encoding_is_a_feed(encoding: str) -> None:
+    body = _google_news(GOOD_ITEM).decode().replace("UTF-8", encoding.upper()).encode(encoding)
+    assessed = assess_feed(FetchResponse("u", 200, {}, body, 1.0))
+    assert assessed.ok and assessed.item_count == 1

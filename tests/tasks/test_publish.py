@@ -157,3 +157,25 @@ def test_international_articles_get_their_own_section_not_a_side():
         "## Coverage from Other Countries\n\n- Al Jazeera (QA): Gulf view [\\[2\\]](#source-2)"
         in page
     )
+
+
+def test_partial_writes_of_ended_processes_are_removed(tmp_path):
+    import subprocess
+
+    from tasks.publish import remove_partial_writes
+
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    folder = tmp_path / "topic"
+    folder.mkdir()
+    stale = folder / f".2026-02-07.md.{ended.pid}.k2j4h5.tmp"
+    live = folder / f".2026-02-06.md.{os.getpid()}.q8w7e6.tmp"  # a write going on now
+    other = folder / ".notes.tmp"  # not one of ours
+    for path in (stale, live, other):
+        path.write_text("half")
+    assert remove_partial_writes(tmp_path, None) == 1
+    assert not stale.exists() and live.exists() and other.exists()
+    write_if_changed(folder / "2026-02-08.md", "page")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [live.name, other.name, "2026-02-08.md"]
+    )
