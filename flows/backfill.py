@@ -28,7 +28,7 @@ from flows.report import (
     fallback_line,
     fell_back_state,
 )
-from flows.topic_day import PipelineConfig, run_limits
+from flows.topic_run import PipelineConfig, run_limits
 from parallax import limits, storage
 from parallax.llm.preflight import check_model
 from parallax.outlets.registry import load_registry

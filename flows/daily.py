@@ -9,7 +9,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.report import create_fallback_artifact, fallback_line, fell_back_state
-from flows.topic_day import PipelineConfig, RunPlan, TopicResult, run_limits, run_topic
+from flows.topic_day import run_topic
+from flows.topic_run import PipelineConfig, RunPlan, TopicResult, run_limits
 from parallax import limits
 from parallax.llm.preflight import check_model
 from parallax.outlets.registry import load_registry

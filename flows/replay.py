@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 from prefect import flow, get_run_logger
 
 from flows.report import artifact_key, page_diff
-from flows.topic_day import STAGES, PipelineConfig, RunPlan, run_topic
+from flows.topic_day import run_topic
+from flows.topic_run import STAGES, PipelineConfig, RunPlan
 from parallax import limits
 from parallax.llm import LLMSettings
 from parallax.llm.preflight import check_model

@@ -1,140 +1,36 @@
-"""The chain of one topic-day: fetch -> parse -> dedupe -> classify -> select -> summarize ->
-publish, shared by the daily, backfill and replay flows (`run_topic`)."""
+"""The chain of one topic-day: fetch -> parse -> dedupe -> classify -> relevance -> select ->
+summarize -> publish, shared by the daily, backfill and replay flows (`run_topic`)."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from prefect.context import FlowRunContext
 
 from flows.report import create_artifacts, load_per_side, load_report
-from parallax import limits
-from parallax.digest import SummarizedDay
+from flows.stage_tools import fallback_reason, limits_note, local_scorer, model_users
+from flows.topic_run import DAILY, STAGES, PipelineConfig, RunPlan, TopicResult
 from parallax.diskspace import disk_full_message, is_disk_full
-from parallax.embeddings import shared_embedder
-from parallax.lexicon import load_lexicon
-from parallax.llm import LLMClient, make_llm_client
-from parallax.outlets.registry import load_registry
 from parallax.progress import report
-from parallax.records import RunRef, Summarizer
-from parallax.settings import LLMSettings, Settings
+from parallax.records import RunRef
 from parallax.storage.ledger import finish_run, stage, start_run
 from parallax.topics import Feed, Topic
 from parallax.window import search_window
 from tasks.classify import classify_day
-from tasks.classify.llm import LLMOutletFallback
 from tasks.dedupe import dedupe_articles
 from tasks.fetch import FeedFetchError, FetchOutcome, build_search_url, fetch_feed
 from tasks.parse import parse_feeds
 from tasks.publish import publish_day
 from tasks.relevance import relevance_day
-from tasks.relevance.local import LocalScorer
-from tasks.relevance.scorer import load_scoring
 from tasks.select import select_day
-from tasks.summarize import make_summarizer, summarize_day
+from tasks.summarize import summarize_day
 
 
 class NoFeedsError(RuntimeError):
     """Every feed of a topic failed: there is nothing to summarize."""
-
-
-# PipelineConfig fields that are settings of the same name.
-_SAME_AS_SETTINGS = {
-    "db", "content_dir", "charts_dir", "outlets_file", "google_news_url", "fetch_timeout_s",
-    "fetch_retries", "fetch_retry_delay_s", "user_agent", "lexicon_file", "relevance_file",
-    "embedding_threads", "sample_data", "feed_max_bytes", "feed_max_items",
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class PipelineConfig:
-    """What a topic run needs from the settings (no secrets)."""
-
-    db: Path
-    content_dir: Path
-    charts_dir: Path | None  # None: no chart (a backfill draws charts once at its end)
-    outlets_file: Path
-    lexicon_file: Path
-    relevance_file: Path
-    embedding_threads: int  # 0: one per CPU core (a backfill's worker processes take 1 each)
-    google_news_url: str
-    fetch_timeout_s: float
-    fetch_retries: int
-    fetch_retry_delay_s: float
-    user_agent: str
-    sample_data: bool  # pages are the demo's invented data, marked so
-    feed_max_bytes: int  # bytes read of one answer
-    feed_max_items: int  # items parsed from one answer
-    day_bounded_search: bool  # add after:/before: operators (past days, backfills)
-    llm: LLMSettings | None = None  # None: the extractive summarizer
-    # Why the configured model cannot be used (pre-flight check), when the user allowed the
-    # extractive fallback: the run calls no model and every summary says why.
-    llm_unusable: str | None = None
-    llm_api_key_secret: str | None = None  # Prefect Secret block name, loaded at run time
-    classify_with_llm: bool = False  # the LLM fallback for unknown outlets (needs llm)
-    relevance_with_llm: bool = False  # the model judges relevance (needs llm)
-    # Model answers shared between a backfill's worker processes (parallax.llm.SharingLLMStore).
-    shared_answers: Any = field(default=None, compare=False, repr=False)
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, day: dt.date, llm_unusable: str | None = None
-    ) -> PipelineConfig:
-        return cls(
-            **settings.model_dump(include=_SAME_AS_SETTINGS),
-            day_bounded_search=day < dt.datetime.now(dt.UTC).date(),
-            llm=settings.llm_settings(),
-            llm_unusable=llm_unusable,
-            llm_api_key_secret=settings.llm_api_key_secret,
-            classify_with_llm=settings.classify_with_llm,
-            relevance_with_llm=settings.relevance_with_llm,
-        )
-
-
-@dataclass
-class TopicResult:
-    topic: str
-    logical_date: dt.date
-    run_id: str
-    status: str = "running"
-    page: str | None = None
-    per_side: dict[str, int] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)  # something failed, e.g. one feed
-    notes: list[str] = field(default_factory=list)  # worth knowing, e.g. a side's shortfall
-    # Why the page has the extractive summary although a model is configured (summaries.note).
-    fallback: str | None = None
-    error: str | None = None
-
-    def outcome(self) -> str:
-        """The run's outcome in one line (the flow log's per-topic line)."""
-        if self.status != "succeeded":
-            return f"{self.topic} {self.logical_date} FAILED (run {self.run_id}): {self.error}"
-        sides = " ".join(f"{k}={v}" for k, v in sorted(self.per_side.items())) or "no articles"
-        summary = f"; extractive summary: {self.fallback}" if self.fallback else ""
-        return f"{self.topic} {self.logical_date} ok: {sides}; page {self.page}{summary}"
-
-
-FEEDS_CUT = "feeds cut at the limits"  # how the note on cut feeds starts
-
-STAGES = ("fetch", "parse", "dedupe", "classify", "relevance", "select", "summarize", "publish")
-
-
-@dataclass(frozen=True)
-class RunPlan:
-    """How a topic run starts: a live fetch (daily, backfill) or stored responses (replay)."""
-
-    kind: str = "daily"
-    parent_run_id: str | None = None  # lineage: the run a replay recomputes
-    fetch_run_id: str | None = None  # replay: parse this run's stored responses, no network
-    from_stage: str = "fetch"  # replay: stages before it keep the day's stored rows
-    artifacts: bool = True  # the page and counts as Prefect artifacts
-    flow_run_id: str | None = None  # default: the running flow's (a worker process has none)
 
 
 def _fetch(
@@ -187,7 +83,7 @@ def run_topic(
     topic: Topic,
     day: dt.date,
     config: PipelineConfig,
-    plan: RunPlan = RunPlan(),
+    plan: RunPlan = DAILY,
     direct: bool = False,
     before_select: Callable[[], None] | None = None,
     after_select: Callable[[], None] | None = None,
@@ -214,7 +110,7 @@ def run_topic(
 
     started = False
     try:
-        summarizer, fallback, judge = _model_users(config, run)
+        summarizer, fallback, judge = model_users(config, run)
         scorer = local_scorer(config)
         start_run(
             config.db,
@@ -347,67 +243,3 @@ def run_topic(
                 finish_run(config.db, run, "failed", {}, f"interrupted ({type(exc).__name__})")
         raise
     return result
-
-
-def local_scorer(config: PipelineConfig) -> LocalScorer:
-    """The local relevance scorer: the lexicon, the weights and the process's embedding model."""
-    threads = config.embedding_threads or os.cpu_count() or 1
-    return LocalScorer(
-        lexicon=load_lexicon(config.lexicon_file),
-        scoring=load_scoring(config.relevance_file),
-        embedder=shared_embedder(threads),
-        registry=load_registry(config.outlets_file),
-    )
-
-
-def _model_users(
-    config: PipelineConfig, run: RunRef
-) -> tuple[Summarizer, LLMOutletFallback | None, LLMClient | None]:
-    """The run's summarizer, outlet fallback and relevance judge. One model client per run, so
-    they share its budget; no model when the pre-flight check found it unusable (and the
-    fallback allowed)."""
-    if config.llm is not None and config.llm_unusable is not None:
-        unusable = (config.llm.model, config.llm_unusable)
-        return make_summarizer(None, unusable), None, None
-    llm = make_llm_client(
-        config.llm, config.db, run.run_id, config.llm_api_key_secret, config.shared_answers
-    )
-    fallback = LLMOutletFallback(llm) if llm and config.classify_with_llm else None
-    judge = llm if config.relevance_with_llm else None
-    return make_summarizer(llm), fallback, judge
-
-
-def fallback_reason(summarizer: Summarizer, summarized: SummarizedDay) -> str | None:
-    """Why a day with articles got the extractive summary though a model was configured, as
-    the summarize stage stored it (``summaries.note``); None when it did not fall back."""
-    configured = summarizer.name.startswith("llm:")
-    if not configured or not summarized.page.articles:  # nothing to summarize: no fallback
-        return None
-    if summarized.summary.summarizer.startswith("llm:"):
-        return None
-    return summarized.summary.note or "no reason recorded"
-
-
-def limits_note(outcomes: list[FetchOutcome], config: PipelineConfig) -> str | None:
-    """One line saying which feeds the per-feed limits cut, or None."""
-    parts = []
-    for o in outcomes:
-        if o.items_cut:
-            parts.append(
-                f"{o.perspective} {config.feed_max_items:,} of {o.item_count:,} items read "
-                "(PARALLAX_FEED_MAX_ITEMS)"
-            )
-        if o.body_cut:
-            parts.append(
-                f"{o.perspective} answer longer than {config.feed_max_bytes:,} bytes, its start "
-                "read (PARALLAX_FEED_MAX_BYTES)"
-            )
-    return f"{FEEDS_CUT}: " + "; ".join(parts) if parts else None
-
-
-def run_limits(settings: Settings) -> dict[str, int]:
-    """This run's share of the feed-request and model-call limits (parallax/limits.py)."""
-    return {
-        limits.FEED_REQUESTS: settings.feed_concurrency,
-        limits.MODEL_CALLS: settings.llm_max_concurrency,
-    }

@@ -38,7 +38,7 @@ from typing import Any
 
 from flows.parallel import forkserver
 from flows.parallel.threads import DayOutcome, notify, run_days
-from flows.topic_day import PipelineConfig
+from flows.topic_run import PipelineConfig
 from parallax import limits, storage
 from parallax.storage import shards
 from parallax.topics import Topic

@@ -21,7 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from flows.topic_day import FEEDS_CUT, PipelineConfig, RunPlan, run_topic
+from flows.topic_day import run_topic
+from flows.topic_run import FEEDS_CUT, PipelineConfig, RunPlan
 from parallax.topics import Topic
 
 # Days in flight at once in one process. Enough to keep its feed and model slots busy while

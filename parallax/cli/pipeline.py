@@ -81,7 +81,7 @@ def run_pipeline(
 
 
 def _print_topic(r: object) -> None:
-    from flows.topic_day import TopicResult
+    from flows.topic_run import TopicResult
 
     assert isinstance(r, TopicResult)
     if r.status != "succeeded":

@@ -21,6 +21,7 @@ DAY_KEYS = {
     "duplicates": "article_id",
     "story_clusters": "article_id",
     "article_perspectives": "article_id",
+    "article_relevance": "article_id",
     "selections": "article_id",
     "selection_shortfalls": "side",
     "summaries": "topic",

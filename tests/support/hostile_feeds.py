@@ -11,17 +11,31 @@ DAY = dt.date(2026, 2, 7)  # every dated item below is published on this day
 XML = "application/xml; charset=utf-8"
 
 
+# US outlets of the registry, one per item in turn: a side takes at most two of one outlet.
+US_OUTLETS = (
+    ("The New York Times", "nytimes.com"), ("The Washington Post", "washingtonpost.com"),
+    ("CNN", "cnn.com"), ("NPR", "npr.org"), ("The Wall Street Journal", "wsj.com"),
+    ("Associated Press", "apnews.com"),
+)  # fmt: skip
+
+
 def item(
     n: int,
     title: str | None = None,
     *,
-    outlet: str = "The New York Times",
-    domain: str = "nytimes.com",
+    outlet: str | None = None,
+    domain: str | None = None,
     pub_date: str | None = "Sat, 07 Feb 2026 0{h}:{m:02d}:00 GMT",
     fields: Iterable[str] = ("title", "link", "guid", "pubDate", "description", "source"),
 ) -> str:
     """One Google-News-shaped item; ``fields`` chooses which elements it has."""
-    title = title if title is not None else f"Invented harbour story number {n} for testing"
+    outlet = outlet or US_OUTLETS[n % len(US_OUTLETS)][0]
+    domain = domain or US_OUTLETS[n % len(US_OUTLETS)][1]
+    title = (
+        title
+        if title is not None
+        else f"US-China talks: Invented harbour story number {n} for testing"
+    )
     parts = {
         "title": f"<title>{title} - {outlet}</title>",
         "link": f"<link>https://news.example.org/rss/articles/FAULT-{n}?oc=5</link>",
@@ -105,12 +119,16 @@ def _hostile_text() -> bytes:
         [
             item(
                 1,
-                "&lt;script&gt;alert(1)&lt;/script&gt; {{&lt; shortcode &gt;}} **bold** "
-                "[x](javascript:y)",
+                "US-China talks: &lt;script&gt;alert(1)&lt;/script&gt; {{&lt; shortcode &gt;}} "
+                "**bold** [x](javascript:y)",
             ),
-            item(2, "Right\u202eto\u202cleft over\u2066ride and zero\u200bwidth\ufeff joins"),
-            item(3, "A very long headline " + "that goes on and on " * 500),
-            item(4, "Tabs\tand\u0085next line\u2028separators in a harbour title"),
+            item(
+                2,
+                "US-China talks: Right\u202eto\u202cleft over\u2066ride and zero\u200bwidth"
+                "\ufeff joins",
+            ),
+            item(3, "US-China talks: a very long headline " + "that goes on and on " * 500),
+            item(4, "US-China talks: Tabs\tand\u0085next line\u2028separators in a harbour title"),
             item(5, outlet="Outlet " + "with a very long name " * 200, domain="long.example"),
             item(6),
         ]

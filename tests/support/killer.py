@@ -16,42 +16,43 @@ import json
 import os
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from flows import topic_day
 from flows.parallel.processes import run_in_processes
-from flows.topic_day import PipelineConfig, RunPlan, run_topic
+from flows.topic_day import run_topic
+from flows.topic_run import PipelineConfig, RunPlan
 from parallax.settings import Settings
 from parallax.storage import shards
 from parallax.storage.ledger import exclusive_run
 from parallax.topics import Topic, load_topics
 
-RUN_POINTS = ("start", "fetch", "parse", "dedupe", "classify", "select", "summarize", "publish",
-              "finish")  # fmt: skip
+RUN_POINTS = ("start", "fetch", "parse", "dedupe", "classify", "relevance", "select", "summarize",
+              "publish", "finish")  # fmt: skip
 MERGE_POINTS = ("merge-before", "merge-committed", "merge-between")
 _STAGE_FUNCTIONS = {
     "parse": "parse_feeds", "dedupe": "dedupe_articles", "classify": "classify_day",
-    "select": "select_day", "summarize": "summarize_day", "publish": "publish_day",
+    "relevance": "relevance_day", "select": "select_day", "summarize": "summarize_day",
+    "publish": "publish_day",
 }  # fmt: skip
 
 
 def config_for(root: Path, google_news_url: str) -> PipelineConfig:
-    settings = Settings()
-    return PipelineConfig(
+    return replace(
+        PipelineConfig.from_settings(Settings(), dt.date(2000, 1, 1)),
         db=root / "p.duckdb",
         content_dir=root / "content",
         charts_dir=None,
-        outlets_file=settings.outlets_file,
         google_news_url=google_news_url,
         fetch_timeout_s=10,
         fetch_retries=0,
         fetch_retry_delay_s=0,
         user_agent="parallax-fault-suite",
-        feed_max_bytes=settings.feed_max_bytes,
-        feed_max_items=settings.feed_max_items,
         day_bounded_search=True,
+        llm=None,
     )
 
 
