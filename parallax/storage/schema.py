@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
+from parallax.storage import lake
 from parallax.storage.connection import (
     SQL_DIR,
     _kept_migrated,
@@ -53,8 +55,24 @@ def migrate(
 
     Returns the names of the migrations applied. Views (``sql/views``, or ``views_dir``; none
     when a custom migrations ``directory`` is given without one) are applied by ``apply_views``.
+
+    On a lake (lake.py) each migration is applied without its keys, and workers that start on a
+    new lake together may collide: the loser's transaction is retried and finds it applied.
     """
-    con.execute(query("schema_migrations_table"))
+    if lake.on_lake(con):
+        return lake.retry_conflicts(
+            lambda: _migrate(con, directory, views_dir, lake.lake_sql), "migrating the lake"
+        )
+    return _migrate(con, directory, views_dir, lambda sql: sql)
+
+
+def _migrate(
+    con: duckdb.DuckDBPyConnection,
+    directory: Path,
+    views_dir: Path | None,
+    dialect: Callable[[str], str],
+) -> list[str]:
+    con.execute(dialect(query("schema_migrations_table")))
     rows = con.execute(query("schema_migrations_applied")).fetchall()
     applied = {version: (name, checksum) for version, name, checksum in rows}
     done = []
@@ -68,7 +86,7 @@ def migrate(
                 )
             continue
         with transaction(con):
-            con.execute(sql)
+            con.execute(dialect(sql))
             con.execute(query("schema_migration_record"), [version, name, checksum, utcnow()])
         done.append(name)
     if views_dir is None and directory == MIGRATIONS_DIR:
@@ -94,7 +112,8 @@ def apply_views(con: duckdb.DuckDBPyConnection, directory: Path = VIEWS_DIR) -> 
     Each file ``<name>.sql`` must create the view ``<name>``. Recorded in schema_views, so a
     second call with unchanged files does nothing. Returns the names (re)created.
     """
-    con.execute(query("schema_views_table"))
+    table = query("schema_views_table")
+    con.execute(lake.lake_sql(table) if lake.on_lake(con) else table)
     recorded = dict(con.execute(query("schema_views_applied")).fetchall())
     existing = {r[0] for r in con.execute(query("schema_views_existing")).fetchall()}
     files = {path.stem: path for path in sorted(directory.glob("*.sql"))}
