@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -332,6 +332,15 @@ def part_c(work: Path, pg: object, server_env: dict[str, str], gnews: str, llm: 
     return reference
 
 
+def embedded_pages(work: Path, gnews: str, llm: str, days: int) -> dict[str, str]:
+    """The pages a DuckDB-file backfill publishes (part d's reference without part c)."""
+    end = START + dt.timedelta(days=days - 1)
+    env = env_for(str(work / "d-file.duckdb"), work / "d-file-content", gnews, llm)
+    subprocess.run(parallax("backfill", "--start", str(START), "--end", str(end)), env=env,
+                   cwd=REPO, check=False, capture_output=True)  # fmt: skip
+    return pages(work / "d-file-content")
+
+
 def part_d(work: Path, pg: object, server_env: dict[str, str], gnews: str, llm: str, days: int,
            reference: dict[str, str]) -> None:  # fmt: skip
     name = "lake_d"
@@ -354,7 +363,10 @@ def part_d(work: Path, pg: object, server_env: dict[str, str], gnews: str, llm: 
     total = days * len(reference_topics(reference))
     while integrity(url)["succeeded"] < total // 4:
         time.sleep(1)
-    os.killpg(workers[0].pid, signal.SIGKILL)  # the worker and the flow run it was running
+    running = descendants(workers[0].pid)  # the flow run it runs is in a session of its own
+    for pid in [workers[0].pid, *running]:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     workers[0].wait()
     at_kill = integrity(url)["succeeded"]
     last, still = -1, 0
@@ -378,6 +390,23 @@ def part_d(work: Path, pg: object, server_env: dict[str, str], gnews: str, llm: 
         f"{resumed.returncode}) took {resume_s:.1f} s; after it: {integrity(url)}; pages "
         f"byte-identical to the embedded backend: {pages(content) == reference}"
     )
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def reference_topics(reference: dict[str, str]) -> set[str]:
@@ -407,8 +436,11 @@ def main() -> None:
                     part_b(work, gnews_url, server_env)
                 if set(args.parts) & set("cd"):
                     with running_postgres() as pg:
-                        reference = part_c(work, pg, server_env, gnews_url, llm_url,
-                                           args.days_c) if "c" in args.parts else {}  # fmt: skip
+                        reference = (
+                            part_c(work, pg, server_env, gnews_url, llm_url, args.days_c)
+                            if "c" in args.parts
+                            else embedded_pages(work, gnews_url, llm_url, args.days_c)
+                        )
                         if "d" in args.parts and reference:
                             part_d(work, pg, server_env, gnews_url, llm_url, args.days_c,
                                    reference)  # fmt: skip

@@ -45,6 +45,7 @@ _TABLE_KEY = re.compile(r",\s*PRIMARY KEY\s*\([^)]*\)", re.IGNORECASE)
 _COLUMN_KEY = re.compile(r"\s+PRIMARY KEY\b", re.IGNORECASE)
 _FIXED_ARRAY = re.compile(r"\b(FLOAT|DOUBLE|REAL|INTEGER|BIGINT|SMALLINT|VARCHAR)\[\d+\]", re.I)
 _BOOLEAN_DEFAULT = re.compile(r"\bDEFAULT\s+(TRUE|FALSE)\b", re.IGNORECASE)
+_COLUMN_COMMENT = re.compile(r"COMMENT ON COLUMN\s+[\w.]+\s+IS\s+'(?:[^']|'')*'\s*;?", re.I)
 
 log = logging.getLogger("parallax.lake")
 T = TypeVar("T")
@@ -136,6 +137,12 @@ def lake_sql(sql: str) -> str:
     sql = _COLUMN_KEY.sub("", _TABLE_KEY.sub("", sql))
     sql = _FIXED_ARRAY.sub(lambda m: f"{m.group(1)}[]", sql)
     return _BOOLEAN_DEFAULT.sub(lambda m: f"DEFAULT '{m.group(1).lower()}'", sql)
+
+
+def lake_view_sql(sql: str) -> str:
+    """A view file as the lake takes it: DuckLake keeps a view's comment but not its columns'
+    (their descriptions stay in the file, and in the analysts' copy of a DuckDB file)."""
+    return _COLUMN_COMMENT.sub("", sql)
 
 
 def on_lake(con: duckdb.DuckDBPyConnection) -> bool:

@@ -112,8 +112,9 @@ def apply_views(con: duckdb.DuckDBPyConnection, directory: Path = VIEWS_DIR) -> 
     Each file ``<name>.sql`` must create the view ``<name>``. Recorded in schema_views, so a
     second call with unchanged files does nothing. Returns the names (re)created.
     """
+    on_lake = lake.on_lake(con)
     table = query("schema_views_table")
-    con.execute(lake.lake_sql(table) if lake.on_lake(con) else table)
+    con.execute(lake.lake_sql(table) if on_lake else table)
     recorded = dict(con.execute(query("schema_views_applied")).fetchall())
     existing = {r[0] for r in con.execute(query("schema_views_existing")).fetchall()}
     files = {path.stem: path for path in sorted(directory.glob("*.sql"))}
@@ -128,7 +129,7 @@ def apply_views(con: duckdb.DuckDBPyConnection, directory: Path = VIEWS_DIR) -> 
             checksum = hashlib.sha256(sql.encode()).hexdigest()
             if recorded.get(name) == checksum and name in existing:
                 continue
-            con.execute(sql)
+            con.execute(lake.lake_view_sql(sql) if on_lake else sql)
             if not con.execute(query("schema_view_exists"), [name]).fetchall()[0][0]:
                 raise MigrationError(f"{path.name} must create the view {name!r}")
             con.execute(query("schema_view_forget"), [name])

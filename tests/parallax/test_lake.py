@@ -43,6 +43,17 @@ def test_fixed_size_arrays_and_boolean_defaults_become_what_the_lake_stores():
     )
 
 
+def test_view_column_comments_are_left_out_on_the_lake():
+    sql = (
+        "CREATE OR REPLACE VIEW v AS SELECT 1 AS a;\n"
+        "COMMENT ON VIEW v IS 'what v answers';\n"
+        "COMMENT ON COLUMN v.a IS 'it''s a; column';\n"
+    )
+    assert lake.lake_view_sql(sql) == (
+        "CREATE OR REPLACE VIEW v AS SELECT 1 AS a;\nCOMMENT ON VIEW v IS 'what v answers';\n\n"
+    )
+
+
 def test_a_lake_url_is_shown_without_its_password():
     url = "ducklake:postgres:dbname=p host=db user=u password=s3cret"
     assert lake.redact(url) == "ducklake:postgres:dbname=p host=db user=u password=***"
