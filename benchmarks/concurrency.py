@@ -385,8 +385,9 @@ def part_d(work: Path, pg: object, server_env: dict[str, str], gnews: str, llm: 
     for worker in workers[1:]:
         stop(worker)
     print(
-        f"d. lake, 2 workers, one killed (SIGKILL) with {at_kill} of {total} topic-days in the "
-        f"lake; {before_resume} in it when the rest had finished; resume (exit "
+        f"d. lake, 2 workers, one killed with the flow run it ran (SIGKILL to "
+        f"{len(running) + 1} processes) with {at_kill} of {total} topic-days in the lake; "
+        f"{before_resume} in it when the other worker had finished; resume (exit "
         f"{resumed.returncode}) took {resume_s:.1f} s; after it: {integrity(url)}; pages "
         f"byte-identical to the embedded backend: {pages(content) == reference}"
     )
