@@ -7,7 +7,9 @@ limits of parallax/limits.py.
 
 With several topics the topics are dealt out to worker processes, each writing a shard file that is
 merged back when it ends (flows/parallel/processes.py, parallax/storage/shards.py): one Python
-process keeps about one core busy, and a backfill is CPU-bound.
+process keeps about one core busy, and a backfill is CPU-bound. On a lake, the topic groups are
+Prefect runs of ``backfill-topics`` instead, for the workers of the work pool, on any machine
+(flows/parallel/fanout.py).
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from prefect import flow
 
+from flows.lake import draw_charts, run_days_on_lake
+from flows.parallel.fanout import fan_out
 from flows.parallel.processes import run_in_processes
 from flows.parallel.threads import THREADS, DayOutcome, notify, observe, run_days
 from flows.report import (
@@ -33,12 +38,17 @@ from parallax import limits, storage
 from parallax.llm.preflight import check_model
 from parallax.outlets.registry import load_registry
 from parallax.settings import Settings
+from parallax.storage.analyst_copy import publish_analyst_copy
 from parallax.storage.ledger import completed_days, exclusive_run
 from parallax.topics import Topic, load_topics
 from parallax.window import refuse_future
-from tasks.publish import remove_partial_writes, write_chart
+from tasks.publish import remove_partial_writes
 
 log = logging.getLogger("parallax.backfill")
+
+# How often a single-process backfill republishes the analysts' copy (storage/analyst_copy.py)
+# while it runs: often enough to watch it progress, rarely enough that copying costs nothing.
+COPY_EVERY_S = 60.0
 
 
 @dataclass
@@ -118,9 +128,28 @@ def backfill(
     # after each of hundreds of days its query (which grows with the database) would be paid
     # every day, so a backfill draws it once per topic after the last day.
     day_config = replace(config, charts_dir=None)
+    storage.configure(settings.db_wait_s, settings.lake_data_path)
+    if storage.is_lake(settings.db):
+        report = BackfillReport(start=start, end=end)
+        done = completed_days(settings.db, start, end)
+        todo, skipped = plan_days(selected, days, done, force)
+        report.outcomes += skipped
+        for outcome in skipped:
+            notify(outcome)
+        progress = ProgressArtifact(
+            "backfill-progress", len(todo), f"backfill {start}..{end}: topic-days done"
+        )
+        if todo:
+            groups = topic_groups(todo, settings.backfill_processes)
+            with observe(progress.advance):
+                report.outcomes += fan_out(groups, todo, start, end, force, day_config)
+            if config.charts_dir is not None:
+                draw_charts(settings.db, [t for group in groups for t in group], config.charts_dir)
+        return _finish(report, started, progress)
     with (
-        exclusive_run(settings.db),  # first: it merges what a killed backfill left in shards
-        limits.hold(run_limits(settings)) as taken,
+        # first: it merges what a killed backfill left in shards
+        exclusive_run(settings.db, settings.run_wait_s),
+        limits.hold(run_limits(settings), limits.scope_of(settings.db)) as taken,
         storage.keep_open(settings.db, threads=1),
     ):
         remove_partial_writes(settings.content_dir, settings.charts_dir)
@@ -138,10 +167,15 @@ def backfill(
                 if len(groups) > 1:
                     report.outcomes += run_in_processes(groups, todo, day_config, taken)
                 else:
-                    report.outcomes += run_days(todo, day_config, THREADS)
+                    report.outcomes += run_days(todo, day_config, THREADS, CopyEvery(settings.db))
             if config.charts_dir is not None:
-                _write_charts(config, sorted({topic.id: topic for topic, _ in todo}.values(),
-                                             key=lambda t: t.id))  # fmt: skip
+                ran = sorted({topic.id: topic for topic, _ in todo}.values(), key=lambda t: t.id)
+                draw_charts(settings.db, ran, config.charts_dir)
+        publish_analyst_copy(settings.db)
+    return _finish(report, started, progress)
+
+
+def _finish(report: BackfillReport, started: float, progress: ProgressArtifact) -> BackfillReport:
     report.outcomes.sort(key=lambda o: (o.day, o.topic))
     report.wall_s = time.perf_counter() - started
     progress.finish()
@@ -152,6 +186,50 @@ def backfill(
         create_fallback_artifact(fell_back, summary)
         return fell_back_state(summary, report)  # type: ignore[return-value]
     return report
+
+
+class CopyEvery:
+    """Passes each finished day on (`notify`) and republishes the analysts' copy of ``db`` at
+    most every `COPY_EVERY_S` seconds."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.last = time.monotonic()
+
+    def __call__(self, outcome: DayOutcome) -> None:
+        notify(outcome)
+        if time.monotonic() - self.last >= COPY_EVERY_S:
+            self.last = time.monotonic()
+            publish_analyst_copy(self.db)
+
+
+@flow(name="backfill-topics", flow_run_name="backfill {topics} {start}..{end}")
+def backfill_topics(
+    topics: list[str], start: dt.date, end: dt.date, force: bool = False
+) -> dict[str, int]:
+    """One group of a lake backfill: every stage for each day from ``start`` to ``end`` of
+    ``topics``, each day merged into the lake as it ends. Returns how many days were done,
+    skipped (already succeeded) and failed."""
+    settings = Settings()
+    storage.configure(settings.db_wait_s, settings.lake_data_path)
+    if not storage.is_lake(settings.db):
+        raise ValueError("backfill-topics runs on a lake: set PARALLAX_DB=ducklake:...")
+    selected = load_topics(settings.topics_file).select(topics)
+    config = replace(
+        PipelineConfig.from_settings(settings, end), day_bounded_search=True, charts_dir=None
+    )
+    done = completed_days(settings.db, start, end)
+    todo, skipped = plan_days(selected, days_between(start, end), done, force)
+    outcomes: list[DayOutcome] = []
+    if todo:
+        with limits.hold(run_limits(settings), limits.scope_of(settings.db)):
+            outcomes = run_days_on_lake(todo, config)
+        if settings.charts_dir is not None:
+            draw_charts(settings.db, selected, settings.charts_dir)
+    counts = {"done": 0, "skipped": len(skipped), "failed": 0}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return counts
 
 
 def topic_groups(todo: list[tuple[Topic, dt.date]], processes: int = 0) -> list[list[Topic]]:
@@ -165,16 +243,6 @@ def topic_groups(todo: list[tuple[Topic, dt.date]], processes: int = 0) -> list[
     wanted = processes or 4 * (os.cpu_count() or 1)
     n = max(1, min(len(topics), wanted))
     return [topics[i::n] for i in range(n)]
-
-
-def _write_charts(config: PipelineConfig, topics: list[Topic]) -> None:
-    assert config.charts_dir is not None
-    for topic in topics:
-        try:
-            with storage.connect(config.db) as con:
-                write_chart(con, topic, config.charts_dir)
-        except Exception as exc:  # the days are stored; a chart is redrawn by the next run
-            log.warning("chart of %s not redrawn: %s: %s", topic.id, type(exc).__name__, exc)
 
 
 def _summary_artifact(report: BackfillReport) -> None:

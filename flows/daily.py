@@ -8,13 +8,15 @@ import datetime as dt
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.lake import run_topic_on_lake
 from flows.report import create_fallback_artifact, fallback_line, fell_back_state
 from flows.topic_day import run_topic
 from flows.topic_run import PipelineConfig, RunPlan, TopicResult, run_limits
-from parallax import limits
+from parallax import limits, storage
 from parallax.llm.preflight import check_model
 from parallax.outlets.registry import load_registry
 from parallax.settings import Settings
+from parallax.storage.analyst_copy import publish_analyst_copy
 from parallax.storage.ledger import exclusive_run
 from parallax.topics import load_topics
 from parallax.window import refuse_future
@@ -29,8 +31,12 @@ def topic_digest(
     credentials) are read here, never recorded by Prefect as flow-run parameters.
     ``llm_unusable``: why the configured model is not used (the pre-flight check)."""
     settings = Settings()
+    storage.configure(settings.db_wait_s, settings.lake_data_path)
     config = PipelineConfig.from_settings(settings, day, llm_unusable)
-    return run_topic(load_topics(settings.topics_file).get(topic), day, config, RunPlan(kind=kind))
+    chosen = load_topics(settings.topics_file).get(topic)
+    if storage.is_lake(settings.db):
+        return run_topic_on_lake(chosen, day, config, RunPlan(kind=kind))
+    return run_topic(chosen, day, config, RunPlan(kind=kind))
 
 
 @task(name="topic", cache_policy=NO_CACHE, task_run_name="{topic}")
@@ -72,10 +78,15 @@ def daily_digest(
         settings.llm_api_key_secret,
         allow_extractive or settings.allow_extractive,
     )
-    with exclusive_run(settings.db), limits.hold(run_limits(settings)):
+    storage.configure(settings.db_wait_s, settings.lake_data_path)
+    with (
+        exclusive_run(settings.db, settings.run_wait_s),
+        limits.hold(run_limits(settings), limits.scope_of(settings.db)),
+    ):
         remove_partial_writes(settings.content_dir, settings.charts_dir)
         futures = [_run_topic.submit(t.id, day, "daily", unusable) for t in selected]
         results = [f.result() for f in futures]
+        publish_analyst_copy(settings.db)
     log = get_run_logger()
     for r in results:
         (log.info if r.status == "succeeded" and not r.fallback else log.warning)(r.outcome())

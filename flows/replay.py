@@ -17,13 +17,15 @@ from dataclasses import dataclass, replace
 
 from prefect import flow, get_run_logger
 
+from flows.lake import run_topic_on_lake
 from flows.report import artifact_key, page_diff
 from flows.topic_day import run_topic
 from flows.topic_run import STAGES, PipelineConfig, RunPlan
-from parallax import limits
+from parallax import limits, storage
 from parallax.llm import LLMSettings
 from parallax.llm.preflight import check_model
 from parallax.settings import Settings
+from parallax.storage.analyst_copy import publish_analyst_copy
 from parallax.storage.ledger import exclusive_run, find_published_run
 from parallax.topics import load_topics
 from tasks.publish import remove_partial_writes
@@ -81,17 +83,27 @@ def replay(
     from_stage: str = "parse",
     model: str | None = None,
     allow_extractive: bool = False,
+    snapshot: int | None = None,
 ) -> ReplayResult:
     """Recompute ``topic`` on ``date`` from stored responses, from ``from_stage`` on (earlier
-    stages keep the day's stored rows), optionally with another ``model`` (or "extractive").
-    A model that cannot answer stops the replay unless ``allow_extractive``."""
+    stages keep the day's stored rows), optionally with another ``model`` (or "extractive");
+    on a lake, from what it held at ``snapshot`` (``FROM lake.snapshots()``). A model that
+    cannot answer stops the replay unless ``allow_extractive``."""
     if from_stage not in REPLAY_STAGES:
         raise ReplayError(f"--from-stage must be one of {', '.join(REPLAY_STAGES)}")
     settings = Settings()
+    if snapshot is not None and not storage.is_lake(settings.db):
+        raise ReplayError("--snapshot needs a lake (PARALLAX_DB=ducklake:...): a DuckDB file "
+                          "keeps no snapshots")  # fmt: skip
+    storage.configure(settings.db_wait_s, settings.lake_data_path)
     config_topic = load_topics(settings.topics_file).get(topic)
-    found = find_published_run(settings.db, topic, date) if settings.db.exists() else None
+    stored = storage.is_lake(settings.db) or settings.db.exists()
+    found = find_published_run(settings.db, topic, date, snapshot) if stored else None
     if found is None:
-        raise ReplayError(f"nothing published for {topic} {date}: run or backfill that day first")
+        when = f" as of snapshot {snapshot}" if snapshot is not None else ""
+        raise ReplayError(
+            f"nothing published for {topic} {date}{when}: run or backfill that day first"
+        )
     parent, published, fetch_run_id = found
     config = replay_config(PipelineConfig.from_settings(settings, date), settings, model)
     if STAGES.index(from_stage) <= STAGES.index("summarize"):  # the model will be asked
@@ -103,11 +115,17 @@ def replay(
         config = replace(config, llm_unusable=unusable)
     plan = RunPlan("replay", parent_run_id=parent, fetch_run_id=fetch_run_id, from_stage=from_stage)
     with (
-        exclusive_run(settings.db),
-        limits.hold({limits.MODEL_CALLS: settings.llm_max_concurrency}),
+        exclusive_run(settings.db, settings.run_wait_s),
+        limits.hold(
+            {limits.MODEL_CALLS: settings.llm_max_concurrency}, limits.scope_of(settings.db)
+        ),
     ):
         remove_partial_writes(settings.content_dir, settings.charts_dir)
-        result = run_topic(config_topic, date, config, plan)
+        if storage.is_lake(settings.db):
+            result = run_topic_on_lake(config_topic, date, config, plan, snapshot)
+        else:
+            result = run_topic(config_topic, date, config, plan)
+        publish_analyst_copy(settings.db)
     diff = ""
     if result.status == "succeeded" and result.page:
         replayed = find_published_run(settings.db, topic, date)

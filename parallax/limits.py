@@ -1,9 +1,11 @@
 """Bounded concurrency for feed requests and model calls, with Prefect global concurrency limits.
 
-Two named limits exist on the Prefect server: ``parallax-feed-requests`` (polite to the news
-host) and ``parallax-model-calls`` (provider rate limits). They are created on first use with
-the configured size; afterwards the server's value wins, so an operator can change it in the UI
-or with ``prefect gcl update``.
+Two named limits exist on the Prefect server per database: ``parallax-feed-requests-<db>``
+(polite to the news host) and ``parallax-model-calls-<db>`` (provider rate limits), where
+``<db>`` names the database the runs write (`scope_of`). Runs on different databases never
+touch each other's slots, so one cannot take, or reset as stale, the slots of another. They are
+created on first use with the configured size; afterwards the server's value wins, so an
+operator can change it in the UI or with ``prefect gcl update``.
 
 Why a run holds its slots for its whole duration instead of acquiring one per request: each
 ``concurrency()`` acquisition is an API round trip, and a refused one backs off, so short jobs
@@ -16,8 +18,10 @@ never exceeds its share.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import re
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -41,6 +45,14 @@ log = logging.getLogger("parallax.limits")
 # backfill shares with its worker processes (`enforce`).
 _local: dict[str, Any] = {}
 _local_lock = threading.Lock()
+
+
+def scope_of(db: object) -> str:
+    """A short, readable name for the database ``db`` (a file path or a lake URL): its file
+    stem and a hash of its full name, e.g. ``parallax-3f2a9c1b``."""
+    full = str(db)
+    stem = re.sub(r"[^a-z0-9]+", "-", full.rsplit("/", 1)[-1].split(".")[0].lower()).strip("-")
+    return f"{stem[:24] or 'db'}-{hashlib.sha256(full.encode()).hexdigest()[:8]}"
 
 
 @contextmanager
@@ -109,15 +121,19 @@ def _reset(name: str) -> None:
 
 
 @contextmanager
-def hold(wanted: Mapping[str, int]) -> Iterator[dict[str, int]]:
-    """Take this run's share of each Prefect limit for the duration of the block (waiting while
-    other processes hold them) and enforce it per unit of work with `slot`."""
-    server = ensure_limits(wanted)
+def hold(wanted: Mapping[str, int], scope: str | None = None) -> Iterator[dict[str, int]]:
+    """Take this run's share of each Prefect limit of the database ``scope`` (`scope_of`) for
+    the duration of the block (waiting while other processes hold them) and enforce it per unit
+    of work with `slot`. Yields the share of each limit, by its unscoped name."""
+    server_names = {name: f"{name}-{scope}" if scope else name for name in wanted}
+    by_server_name = ensure_limits({server_names[name]: n for name, n in wanted.items()})
+    server = {name: by_server_name[server_names[name]] for name in wanted}
     taken = shares(wanted, server)
     wait_s = HOLD_WAIT_S
     with ExitStack() as stack:
-        for name, n in taken.items():
-            if not server.get(name):  # an inactive limit is not enforced by Prefect either
+        for local_name, n in taken.items():
+            name = server_names[local_name]
+            if not server.get(local_name):  # an inactive limit is not enforced by Prefect either
                 continue
             try:
                 stack.enter_context(_acquire(name, n, wait_s))

@@ -46,7 +46,22 @@ class Settings(BaseSettings):
         env_prefix="PARALLAX_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    db: Path = Field(PROJECT_ROOT / "data" / "parallax.duckdb", description="DuckDB file")
+    db: Path = Field(
+        PROJECT_ROOT / "data" / "parallax.duckdb",
+        description="DuckDB file, or a lake: ducklake:postgres:<libpq string> or "
+        "ducklake:sqlite:<file>",
+    )
+    lake_data_path: str | None = Field(
+        None,
+        description="the lake's data files: a directory every worker sees (needed when the "
+        "lake is created)",
+    )
+    db_wait_s: float = Field(
+        600.0, ge=0, description="how long a run waits for another process to release the file"
+    )
+    run_wait_s: float = Field(
+        3600.0, ge=0, description="how long a run waits for another run on the same database"
+    )
     content_dir: Path = Field(
         PROJECT_ROOT / "site" / "content" / "summaries", description="where pages are written"
     )

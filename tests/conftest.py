@@ -66,3 +66,32 @@ def feed_server(monkeypatch: pytest.MonkeyPatch) -> Iterator:
     monkeypatch.delenv("PARALLAX_LLM_MODEL", raising=False)
     yield feeds
     feeds.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator:
+    """A PostgreSQL server of the session's own (tests/support/postgres.py), for lake tests."""
+    from tests.support.postgres import running_postgres
+
+    try:
+        with running_postgres() as server:
+            yield server
+    except LookupError as exc:
+        pytest.skip(f"no PostgreSQL server for the lake tests: {exc}")
+
+
+@pytest.fixture
+def lake_url(postgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new, empty lake: its own catalog database on the session's server, data under
+    tmp_path; PARALLAX_DB points at it."""
+    import uuid
+
+    name = "lake_" + uuid.uuid4().hex[:10]
+    postgres.create_database(name)
+    url = postgres.lake_url(name)
+    monkeypatch.setenv("PARALLAX_DB", url)
+    monkeypatch.setenv("PARALLAX_LAKE_DATA_PATH", str(tmp_path / "lake-data") + "/")
+    from parallax import storage
+
+    storage.configure(lake_data_path=str(tmp_path / "lake-data") + "/")
+    return url

@@ -41,6 +41,7 @@ from flows.parallel.threads import DayOutcome, notify, run_days
 from flows.topic_run import PipelineConfig
 from parallax import limits, storage
 from parallax.storage import shards
+from parallax.storage.analyst_copy import publish_analyst_copy
 from parallax.topics import Topic
 
 # Days in flight per worker process: enough to keep its share of feed and model slots busy
@@ -86,6 +87,7 @@ def run_in_processes(
             if index not in merged:
                 shards.merge_and_remove(config.db, jobs[index][0])
                 merged.add(index)
+                publish_analyst_copy(config.db)
 
         balance = _Balancer(workers, [len(days) for _, days in jobs])
         try:

@@ -1,10 +1,10 @@
 """Analyst commands: `parallax sql`, `parallax export`, `parallax import-seed`.
 
-`sql` and `export` open the database read-only and never wait: DuckDB lets no reader in while a
-pipeline run writes the file, so they fail at once with one line saying so. There
-is deliberately no "copy the busy file and query the copy" option: a copy taken while another
-process writes can be torn (a checkpoint half-written, the WAL not copied) and would answer
-wrongly without saying so. A run's write sessions are short; `--wait` retries for a while.
+`sql` and `export` read the analysts' copy by default (storage/analyst_copy.py): a read-only
+file the pipeline publishes whole after each run, so queries never wait for a run and never
+make one wait. With a lake (``PARALLAX_DB=ducklake:...``) they attach the lake read-only.
+``--db FILE`` queries another file, read-only; while a run writes that file DuckDB lets no
+reader in, so they fail at once with one line saying so (``--wait`` retries for a while).
 """
 
 from __future__ import annotations
@@ -28,11 +28,20 @@ from parallax import storage
 from parallax.cli import output
 from parallax.cli.common import DbOpt, load_settings
 from parallax.cli.output import fail
+from parallax.storage.analyst_copy import analyst_copy_path
 
 WaitOpt = Annotated[
     float,
     typer.Option(
         "--wait", min=0, help="seconds to keep retrying while a run holds the database (default 0)"
+    ),
+]
+AnalystDbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="DuckDB file (default: the analysts' copy of PARALLAX_DB, or the lake)",
+        show_default=False,
     ),
 ]
 
@@ -62,6 +71,31 @@ def open_read_only(db: Path, wait_s: float = 0.0) -> Iterator[duckdb.DuckDBPyCon
 
 def _db(db: Path | None) -> Path:
     return db if db is not None else load_settings().db
+
+
+def _analyst_db(db: Path | None) -> Path:
+    """What `sql` and `export` read: ``--db``, else the analysts' copy of PARALLAX_DB (said on
+    stderr, with how fresh it is), else PARALLAX_DB itself (no run has published a copy)."""
+    if db is not None:
+        return db
+    settings = load_settings()
+    if storage.is_lake(settings.db):
+        return settings.db
+    copy = analyst_copy_path(settings.db)
+    if not copy.is_file():
+        return settings.db
+    with storage.connect(copy, read_only=True, wait_s=0) as con:
+        row = storage.first_row(con, storage.query("analyst_copy_read"))
+    published, last_run = row if row else (None, None)
+    output.info(
+        f"(analysts' copy {copy}: published {_when(published)}, latest run finished "
+        f"{_when(last_run)})"
+    )
+    return copy
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "never"
 
 
 def _cell(value: Any) -> Any:
@@ -98,13 +132,13 @@ def sql(
     max_rows: Annotated[
         int, typer.Option("--max-rows", min=1, help="rows shown in table output (csv/json: all)")
     ] = 200,
-    db: DbOpt = None,
+    db: AnalystDbOpt = None,
     wait: WaitOpt = 0.0,
 ) -> None:
-    """Run a read-only SQL query on the database and print a table (or --csv / --json)."""
+    """Run a read-only SQL query on the analysts' copy and print a table (or --csv / --json)."""
     if csv_out and json_out:
         raise typer.BadParameter("choose one of --csv and --json", param_hint="'--json'")
-    path = _db(db)
+    path = _analyst_db(db)
     try:
         with open_read_only(path, wait) as con:
             try:
@@ -155,13 +189,13 @@ def export(
     format: Annotated[ExportFormat, typer.Option("--format", help="file format")] = (
         ExportFormat.parquet
     ),
-    db: DbOpt = None,
+    db: AnalystDbOpt = None,
     wait: WaitOpt = 0.0,
 ) -> None:
     """Export every table and analyst view to DIR as Parquet (or CSV) files, and a manifest.
 
     manifest.json holds each file's row count, and each view's description and column docs."""
-    path = _db(db)
+    path = _analyst_db(db)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     try:

@@ -21,7 +21,7 @@ def check_before_running(settings: Settings) -> None:
         raise fail(f"PARALLAX_OUTLETS_FILE: {exc}") from None
     check_output_folder("PARALLAX_CONTENT_DIR", settings.content_dir)
     check_output_folder("PARALLAX_CHARTS_DIR", settings.charts_dir)
-    prepare_database(settings.db)
+    prepare_database(settings.db, settings.run_wait_s)  # a run queues behind another
     full = short_of_space([settings.db, settings.content_dir, settings.charts_dir, prefect_home()])
     if full is not None:
         raise fail(disk_full_message(full))
@@ -41,14 +41,15 @@ def check_output_folder(setting: str, folder: Path) -> None:
         raise fail(f"{setting}={folder}: this user may not write in it; give another folder")
 
 
-def prepare_database(db: Path) -> list[str]:
+def prepare_database(db: Path, wait_s: float = 0.0) -> list[str]:
     """Create or upgrade the schema before anything runs, under the run lock (`migrate` and a
-    run never overlap); returns the migrations applied."""
+    run never overlap), waiting up to ``wait_s`` for a run that holds it; returns the
+    migrations applied."""
     from parallax import storage
     from parallax.storage.ledger import RunInProgressError, migrate_exclusively
 
     try:
-        return migrate_exclusively(db)
+        return migrate_exclusively(db, wait_s)
     except (storage.DatabaseFileError, storage.DiskFullError) as exc:
         raise fail(f"PARALLAX_DB: {exc}") from None
     except (storage.DatabaseBusyError, storage.MigrationError, RunInProgressError) as exc:

@@ -15,6 +15,14 @@ from parallax.cli.output import fail
 from parallax.settings import Settings
 from parallax.topics import ConfigError, Topic, load_topics
 
+
+def shown_db(db: object) -> str:
+    """The database as a command may print it: a lake URL without its password."""
+    from parallax.storage.lake import redact
+
+    return redact(str(db))
+
+
 TopicOpt = Annotated[
     list[str] | None,
     typer.Option("--topic", "-t", help="topic id (repeatable); default: all active topics"),
@@ -51,14 +59,18 @@ AllowExtractiveOpt = Annotated[
 def load_settings(db: Path | None = None) -> Settings:
     """The settings, with ``db`` (a --db option) in place of PARALLAX_DB. The option is also
     put in the environment: the flows read their settings from it, as under a deployment."""
+    from parallax import storage
+
     if db is not None:
         os.environ["PARALLAX_DB"] = str(db.resolve())
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
         name = "PARALLAX_" + str(first["loc"][0]).upper()
         raise fail(f"{name}: {first['msg']}") from None
+    storage.configure(settings.db_wait_s, settings.lake_data_path)
+    return settings
 
 
 def select_topics(settings: Settings, ids: list[str] | None) -> list[Topic]:

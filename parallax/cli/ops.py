@@ -20,6 +20,7 @@ from parallax.cli.common import (
     load_settings,
     refuse_future_date,
     select_topics,
+    shown_db,
 )
 from parallax.cli.output import fail
 from parallax.cli.runtime import launch_temporary_api, prefect_quiet
@@ -53,7 +54,7 @@ def backfill(
     check_before_running(settings)
     output.info(
         f"parallax backfill: {first}..{last} · topics {', '.join(selected)} · {total} topic-days"
-        f" · db {settings.db}"
+        f" · db {shown_db(settings.db)}"
     )
 
     from flows.backfill import BackfillReport
@@ -166,6 +167,10 @@ def replay(
     ] = None,
     db: DbOpt = None,
     allow_extractive: AllowExtractiveOpt = False,
+    snapshot: Annotated[
+        int | None,
+        typer.Option(help="on a lake: replay from what it held at this snapshot id", min=0),
+    ] = None,
 ) -> None:
     """Recompute a published day from its stored responses (no network); print the page diff."""
     settings = load_settings(db)
@@ -187,6 +192,7 @@ def replay(
                 from_stage=from_stage.value,
                 model=model,
                 allow_extractive=allow_extractive,
+                snapshot=snapshot,
             )
     except (ReplayError, RunInProgressError, ModelConfigError) as exc:
         raise fail(str(exc)) from None

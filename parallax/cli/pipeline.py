@@ -23,6 +23,7 @@ from parallax.cli.common import (
     load_settings,
     refuse_future_date,
     select_topics,
+    shown_db,
 )
 from parallax.cli.output import fail
 from parallax.cli.runtime import launch_temporary_api, prefect_quiet
@@ -46,7 +47,7 @@ def run_pipeline(
     api = launch_temporary_api()
     check_before_running(settings)
     progress.enable_console()
-    output.info(f"parallax: {day} · topics {', '.join(selected)} · db {settings.db}")
+    output.info(f"parallax: {day} · topics {', '.join(selected)} · db {shown_db(settings.db)}")
 
     from flows.daily import TopicsFailedError, daily_digest
     from parallax.llm.preflight import ModelConfigError
@@ -199,8 +200,10 @@ def topics() -> None:
 
 def migrate(db: DbOpt = None) -> None:
     """Create or upgrade the DuckDB schema (runs also do this on their own)."""
+    from parallax.storage.analyst_copy import publish_analyst_copy
+
     settings = load_settings(db)
     applied = prepare_database(settings.db)
-    output.result(
-        f"{settings.db}: " + (f"applied {', '.join(applied)}" if applied else "up to date")
-    )
+    publish_analyst_copy(settings.db)  # analysts have something to open before the first run
+    where = shown_db(settings.db)
+    output.result(f"{where}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))

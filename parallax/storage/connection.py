@@ -10,23 +10,33 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from parallax.storage import lake
+
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
-LOCK_WAIT_S = 15.0  # how long a pipeline waits for another process to release the file
+# How long a pipeline waits for another process (an analyst's shell, a notebook) to release the
+# file before it fails, saying who holds it. Entry points set it from PARALLAX_DB_WAIT_S.
+LOCK_WAIT_S = 600.0
+WAIT_NOTICE_S = 2.0  # a wait longer than this is said on the console, then every 30 s
+log = logging.getLogger("parallax.progress")
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 _process_lock = threading.RLock()
 _kept_open: dict[str, duckdb.DuckDBPyConnection] = {}  # see keep_open()
+_lakes: dict[tuple[str, bool], duckdb.DuckDBPyConnection] = {}  # one attached lake per process
+_lake_lock = threading.RLock()  # the lake connection's attached "shard" is one per process
+_lake_data_path: str | None = None  # see configure()
 
 
 class DatabaseBusyError(RuntimeError):
@@ -35,7 +45,7 @@ class DatabaseBusyError(RuntimeError):
     def __init__(self, path: str, holder: str) -> None:
         super().__init__(
             f"{path} is in use by another process ({holder}); close it (e.g. an open duckdb "
-            "shell) or query a copy, then re-run"
+            "shell: analysts query the analysts' copy, see `parallax sql`), then re-run"
         )
         self.path = path
         self.holder = holder
@@ -88,15 +98,22 @@ def connect(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the database for one short unit of work (serialised within the process), waiting up
     to ``wait_s`` (default `LOCK_WAIT_S`) for another process to release it. Read-only: the
-    file must exist."""
+    file must exist. A lake (lake.py) is attached once per process; each unit of work gets its
+    own cursor on it."""
     target = str(path)
+    if lake.is_lake(target):
+        # Not the file lock: a backfill's threads go on with their scratch file while one of
+        # them writes a day into the lake.
+        with _lake_lock, _lake_cursor(target, read_only) as cursor:
+            yield cursor
+        return
     check_database_path(target, read_only)
     with _process_lock:
         kept = _kept_open.get(target)
         if kept is not None:
             yield kept
             return
-        con = _open_with_wait(target, read_only, LOCK_WAIT_S if wait_s is None else wait_s)
+        con = _open_with_wait(target, read_only, lock_wait_s() if wait_s is None else wait_s)
         try:
             yield con
         finally:
@@ -115,12 +132,15 @@ def keep_open(path: Path | str, threads: int | None = None) -> Iterator[None]:
     days already run in parallel, so DuckDB's own worker threads only add CPU.
     """
     target = str(path)
+    if lake.is_lake(target):  # a lake connection is kept per process anyway
+        yield
+        return
     with _process_lock:
         if target in _kept_open:  # nested: the outer block owns it
             yield
             return
         check_database_path(target)
-        _kept_open[target] = _open_with_wait(target, False, LOCK_WAIT_S, threads)
+        _kept_open[target] = _open_with_wait(target, False, lock_wait_s(), threads)
     try:
         yield
     finally:
@@ -130,6 +150,41 @@ def keep_open(path: Path | str, threads: int | None = None) -> Iterator[None]:
             con.close()
 
 
+@contextmanager
+def _lake_cursor(target: str, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    key = (target, read_only)
+    if key not in _lakes:
+        _lakes[key] = lake.open_lake(target, _lake_data_path, read_only=read_only)
+    cursor = _lakes[key].cursor()
+    try:
+        cursor.execute(f"USE {lake.ALIAS}")
+        cursor.execute(query("session_utc"))
+        yield cursor
+    finally:
+        cursor.close()
+
+
+@contextmanager
+def connect_snapshot(target: str, version: int) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The lake ``target`` as it was at snapshot ``version`` (read-only), for one unit of work."""
+    con = lake.open_lake(target, _lake_data_path, snapshot=version)
+    try:
+        con.execute(query("session_utc"))
+        yield con
+    finally:
+        con.close()
+
+
+def configure(db_wait_s: float | None = None, lake_data_path: str | None = None) -> None:
+    """What the entry points read from the settings for this package: how long `connect` waits
+    for another process to release a file (PARALLAX_DB_WAIT_S), and where a lake created by
+    this process puts its files (PARALLAX_LAKE_DATA_PATH)."""
+    global LOCK_WAIT_S, _lake_data_path
+    if db_wait_s is not None:
+        LOCK_WAIT_S = float(db_wait_s)
+    _lake_data_path = lake_data_path
+
+
 def is_kept_open(con: duckdb.DuckDBPyConnection) -> bool:
     return any(kept is con for kept in _kept_open.values())
 
@@ -137,10 +192,16 @@ def is_kept_open(con: duckdb.DuckDBPyConnection) -> bool:
 _kept_migrated: set[int] = set()  # ids of kept-open connections already migrated (schema.py)
 
 
+def lock_wait_s() -> float:
+    return LOCK_WAIT_S
+
+
 def _open_with_wait(
     target: str, read_only: bool, wait_s: float, threads: int | None = None
 ) -> duckdb.DuckDBPyConnection:
-    deadline = time.monotonic() + wait_s
+    started = time.monotonic()
+    deadline = started + wait_s
+    next_notice = started + WAIT_NOTICE_S
     delay = 0.1
     config: dict[str, str | bool | int | float | list[str]] = (
         {"threads": int(threads)} if threads is not None else {}
@@ -153,8 +214,18 @@ def _open_with_wait(
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise _file_error(target, exc) from None
-            if time.monotonic() >= deadline:
+            now = time.monotonic()
+            if now >= deadline:
                 raise DatabaseBusyError(target, _holder(exc)) from exc
+            if now >= next_notice:
+                log.warning(
+                    "waiting for %s: in use by %s; waited %.0f s, will wait up to %.0f s",
+                    target,
+                    _holder(exc),
+                    now - started,
+                    wait_s,
+                )
+                next_notice = now + 30.0
             time.sleep(min(delay, max(deadline - time.monotonic(), 0.01)))
             delay = min(delay * 2, 1.0)
 
@@ -174,7 +245,18 @@ def _file_error(target: str, exc: duckdb.Error) -> Exception:
 
 def _holder(exc: Exception) -> str:
     match = re.search(r"\(PID (\d+)\)", str(exc))
-    return f"PID {match.group(1)}" if match else "unknown process"
+    return describe_process(int(match.group(1))) if match else "unknown process"
+
+
+def describe_process(pid: int) -> str:
+    """``PID n`` and, where the system tells, the command line that runs it (shortened)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return f"PID {pid}"
+    # one line, whatever the arguments hold (a `python -c` script has newlines)
+    command = " ".join(raw.replace(b"\0", b" ").decode(errors="replace").split())
+    return f"PID {pid}: {command[:120]}" if command else f"PID {pid}"
 
 
 @contextmanager
@@ -182,10 +264,11 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
+        con.execute("COMMIT")  # on a lake, a write conflict surfaces here (lake.py)
     except BaseException:
-        con.execute("ROLLBACK")
+        with suppress(duckdb.Error):  # a failed COMMIT has already ended the transaction
+            con.execute("ROLLBACK")
         raise
-    con.execute("COMMIT")
 
 
 def first_row(
@@ -218,6 +301,13 @@ def query(name: str, **identifiers: str | Sequence[str]) -> str:
             raise ValueError(f"{name}.sql: not SQL identifiers for {{{key}}}: {bad or names}")
         filled[key] = ", ".join(names)
     return text.format(**filled)
+
+
+def literal_query(name: str, **values: str) -> str:
+    """The named query with ``{name}`` placeholders filled by quoted SQL string literals: for
+    the few statements that take no bound parameters (ATTACH)."""
+    quoted = {key: "'" + value.replace("'", "''") + "'" for key, value in values.items()}
+    return _query_text(name).format(**quoted)
 
 
 def utcnow() -> dt.datetime:

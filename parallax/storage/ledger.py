@@ -15,12 +15,17 @@ from parallax.storage import shards
 from parallax.storage.connection import (
     check_database_path,
     connect,
+    connect_snapshot,
     first_row,
     query,
     to_json,
     utcnow,
 )
+from parallax.storage.lake import is_lake
+from parallax.storage.runlock import RunInProgressError, run_lock
 from parallax.storage.schema import ensure_migrated, migrate
+
+RUN_WAIT_S = 3600.0  # default wait for another run to finish (PARALLAX_RUN_WAIT_S)
 
 __all__ = [
     "RunInProgressError", "RunRef", "abandon_unfinished", "completed_days", "exclusive_run",
@@ -124,9 +129,15 @@ def list_runs(db: Path, topic: str | None, failed_only: bool, limit: int) -> lis
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def find_published_run(db: Path, topic: str, day: dt.date) -> tuple[str, str, str] | None:
-    """(run_id of the published page, its content, run_id whose raw responses it parsed)."""
-    with connect(db, read_only=True) as con:
+def find_published_run(
+    db: Path, topic: str, day: dt.date, snapshot: int | None = None
+) -> tuple[str, str, str] | None:
+    """(run_id of the published page, its content, run_id whose raw responses it parsed); on a
+    lake, as of ``snapshot`` when given."""
+    opened = (
+        connect_snapshot(str(db), snapshot) if snapshot is not None else connect(db, read_only=True)
+    )
+    with opened as con:
         row = first_row(con, query("published_run"), [topic, day])
     if row is None:
         return None
@@ -136,47 +147,37 @@ def find_published_run(db: Path, topic: str, day: dt.date) -> tuple[str, str, st
     return run_id, content, fetch_run_id
 
 
-class RunInProgressError(RuntimeError):
-    """Another Parallax run (daily, backfill or replay) is using the same database."""
-
-
-@contextmanager
-def run_lock(db: Path) -> Iterator[None]:
-    """The database's run lock (a file beside it), or `RunInProgressError` at once."""
-    from filelock import FileLock, Timeout
-
+def migrate_exclusively(db: Path, wait_s: float = 0.0) -> list[str]:
+    """`migrate` under the run lock, waiting up to ``wait_s`` for a run that holds it: a
+    migration beside a run would change its tables under it. Returns the migrations applied.
+    A lake has no run lock: concurrent migrations are retried (schema.py)."""
+    if is_lake(db):
+        with connect(db) as con:
+            return migrate(con)
     check_database_path(db)
-    lock = FileLock(f"{db}.run-lock")
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise RunInProgressError(
-            f"another Parallax run is using {db} (lock {db}.run-lock); let it finish, then retry"
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-def migrate_exclusively(db: Path) -> list[str]:
-    """`migrate` under the run lock: a migration beside a run would change its tables under
-    it. Returns the migrations applied."""
-    with run_lock(db), connect(db) as con:
+    with run_lock(db, wait_s), connect(db) as con:
         return migrate(con)
 
 
 @contextmanager
-def exclusive_run(db: Path) -> Iterator[None]:
-    """Hold the database's run lock for a whole flow run.
+def exclusive_run(db: Path, wait_s: float = RUN_WAIT_S) -> Iterator[None]:
+    """Hold the database's run lock for a whole flow run, waiting up to ``wait_s`` for the run
+    that holds it (runlock.py).
 
     Two runs interleaving their short write sessions could mix one run's rows with the other's
-    for the same day, so only one run at a time may use a database (analysts' read-only access
-    is not affected). While we hold the lock no other run is alive, so runs still marked
+    for the same day, so only one run at a time may use a database file (analysts read the
+    analysts' copy). While we hold the lock no other run is alive, so runs still marked
     'running' were left by a process that died: they are marked 'abandoned'. Shards a killed
     backfill left (shards.py) are merged first.
+
+    A lake takes writers from many machines at once: each run writes its topic-days as whole
+    snapshots (lake.py), so it needs no lock.
     """
-    with run_lock(db):
+    if is_lake(db):
+        yield
+        return
+    check_database_path(db)
+    with run_lock(db, wait_s):
         with connect(db) as con:
             migrate(con)
         shards.merge_leftovers(db)  # a killed backfill's finished days, before marking its runs

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
+from parallax.storage import lake
 from parallax.storage.connection import (
     SQL_DIR,
     _kept_migrated,
@@ -53,8 +55,24 @@ def migrate(
 
     Returns the names of the migrations applied. Views (``sql/views``, or ``views_dir``; none
     when a custom migrations ``directory`` is given without one) are applied by ``apply_views``.
+
+    On a lake (lake.py) each migration is applied without its keys, and workers that start on a
+    new lake together may collide: the loser's transaction is retried and finds it applied.
     """
-    con.execute(query("schema_migrations_table"))
+    if lake.on_lake(con):
+        return lake.retry_conflicts(
+            lambda: _migrate(con, directory, views_dir, lake.lake_sql), "migrating the lake"
+        )
+    return _migrate(con, directory, views_dir, lambda sql: sql)
+
+
+def _migrate(
+    con: duckdb.DuckDBPyConnection,
+    directory: Path,
+    views_dir: Path | None,
+    dialect: Callable[[str], str],
+) -> list[str]:
+    con.execute(dialect(query("schema_migrations_table")))
     rows = con.execute(query("schema_migrations_applied")).fetchall()
     applied = {version: (name, checksum) for version, name, checksum in rows}
     done = []
@@ -68,7 +86,7 @@ def migrate(
                 )
             continue
         with transaction(con):
-            con.execute(sql)
+            con.execute(dialect(sql))
             con.execute(query("schema_migration_record"), [version, name, checksum, utcnow()])
         done.append(name)
     if views_dir is None and directory == MIGRATIONS_DIR:
@@ -94,7 +112,9 @@ def apply_views(con: duckdb.DuckDBPyConnection, directory: Path = VIEWS_DIR) -> 
     Each file ``<name>.sql`` must create the view ``<name>``. Recorded in schema_views, so a
     second call with unchanged files does nothing. Returns the names (re)created.
     """
-    con.execute(query("schema_views_table"))
+    on_lake = lake.on_lake(con)
+    table = query("schema_views_table")
+    con.execute(lake.lake_sql(table) if on_lake else table)
     recorded = dict(con.execute(query("schema_views_applied")).fetchall())
     existing = {r[0] for r in con.execute(query("schema_views_existing")).fetchall()}
     files = {path.stem: path for path in sorted(directory.glob("*.sql"))}
@@ -109,7 +129,7 @@ def apply_views(con: duckdb.DuckDBPyConnection, directory: Path = VIEWS_DIR) -> 
             checksum = hashlib.sha256(sql.encode()).hexdigest()
             if recorded.get(name) == checksum and name in existing:
                 continue
-            con.execute(sql)
+            con.execute(lake.lake_view_sql(sql) if on_lake else sql)
             if not con.execute(query("schema_view_exists"), [name]).fetchall()[0][0]:
                 raise MigrationError(f"{path.name} must create the view {name!r}")
             con.execute(query("schema_view_forget"), [name])

@@ -16,12 +16,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
-from parallax.storage.connection import connect, query, transaction
+from parallax.storage import lake
+from parallax.storage.connection import (
+    connect,
+    first_row,
+    literal_query,
+    query,
+    to_json,
+    transaction,
+)
 from parallax.storage.days import DAY_TABLES
 from parallax.storage.schema import migrate
 
@@ -71,7 +80,7 @@ def seed_shard(
     topics = sorted({topic for topic, _ in scope})
     first = min(day for _, day in scope) - dt.timedelta(days=context_days)
     last = max(day for _, day in scope)
-    con.execute(query("shard_attach"), [str(shard)])
+    con.execute(literal_query("shard_attach", path=str(shard)))
     try:
         with transaction(con):
             for table in (*DAY_TABLES, "runs", "raw_fetches"):
@@ -90,23 +99,85 @@ def seed_shard(
 def merge_shard(con: duckdb.DuckDBPyConnection, shard: Path) -> int:
     """Copy what the shard's runs wrote into the database (one transaction); returns the
     number of runs merged. The shard file is left for the caller to delete."""
-    con.execute(query("shard_attach_read_only"), [str(shard)])
+    con.execute(literal_query("shard_attach_read_only", path=str(shard)))
     try:
-        with transaction(con):
-            con.execute(query("shard_runs_new"))
-            (runs,) = con.execute(query("shard_runs_count")).fetchall()[0]
-            for table in DAY_TABLES:
-                con.execute(query("shard_merge_day_delete", table=table))
-                con.execute(query("shard_merge_day_insert", table=table))
-            for table in ("runs", *RUN_TABLES):
-                con.execute(query("shard_merge_run_rows", table=table))
-            con.execute(query("shard_merge_outlets"))
-            con.execute(query("shard_merge_outlet_classifications"))
-            con.execute(query("shard_merge_validators"))
-            con.execute(query("shard_merge_embeddings"))
-            con.execute(query("shard_runs_drop"))
+        return _merge_attached(con)
     finally:
         con.execute(query("shard_detach"))
+
+
+def merge_days(
+    db: Path, scratch: Path, scope: Sequence[tuple[str, dt.date]], message: str = ""
+) -> int:
+    """Copy what ``scratch``'s finished runs of the topic-days ``scope`` wrote into ``db`` (a
+    lake), as one transaction: one snapshot, named by ``message``; returns the runs merged.
+
+    The rows are read through the scratch file's own connection (a backfill's threads keep it
+    open) and handed to the lake's connection as an in-memory "shard", so the merge is the
+    same as a shard's. A write conflict with another worker rolls it back whole; it is retried.
+    """
+    # Arrow, not pandas: an empty pandas frame loses its column types.
+    _scope = pa.table(
+        {
+            "topic": pa.array([topic for topic, _ in scope], pa.string()),
+            "logical_date": pa.array([day for _, day in scope], pa.date32()),
+        }
+    )
+    with connect(scratch) as source:
+        rows = {SCOPE: _scope}
+        for table in (*DAY_TABLES, "runs"):
+            rows[table] = source.execute(query("scope_day_rows", table=table)).fetch_arrow_table()
+        for table in RUN_TABLES:
+            rows[table] = source.execute(query("scope_run_rows", table=table)).fetch_arrow_table()
+        rows["title_embeddings"] = source.execute(query("scope_embeddings")).fetch_arrow_table()
+        for table in ("outlets", "outlet_classifications", "feed_validators"):
+            rows[table] = source.execute(
+                query("scope_whole_table", table=table)
+            ).fetch_arrow_table()
+    with connect(db) as con:
+        con.execute(query("shard_attach_memory"))
+        try:
+            for table, _frame in rows.items():
+                con.execute(query("shard_table_from_frame", table=table))
+            empty = frozenset(table for table, frame in rows.items() if frame.num_rows == 0)
+            return lake.retry_conflicts(
+                lambda: _merge_attached(con, message, empty), f"merging {message or 'a run'}"
+            )
+        finally:
+            con.execute(query("shard_detach"))
+
+
+def _merge_attached(
+    con: duckdb.DuckDBPyConnection, message: str = "", empty: frozenset[str] = frozenset()
+) -> int:
+    """The merge of the database attached as "shard", in one transaction. ``empty`` names
+    tables the shard has no rows of: nothing to insert from them."""
+    with transaction(con):
+        con.execute(query("shard_runs_new"))
+        (runs,) = con.execute(query("shard_runs_count")).fetchall()[0]
+        if not runs:
+            # Merged before: its day rows went in with its runs. Writing them again would change
+            # nothing, and on a lake would add an empty snapshot to the history.
+            con.execute(query("shard_runs_drop"))
+            return 0
+        # A lake conflicts on any delete beside another writer's insert: delete only when there
+        # is something to replace (a re-run; a stored day always has its run), not for days
+        # written the first time.
+        rerun = first_row(con, query("shard_merge_days_stored")) is not None
+        for table in DAY_TABLES:
+            if rerun:
+                con.execute(query("shard_merge_day_delete", table=table))
+            if table not in empty:
+                con.execute(query("shard_merge_day_insert", table=table))
+        for table in ("runs", *RUN_TABLES):
+            con.execute(query("shard_merge_run_rows", table=table))
+        con.execute(query("shard_merge_outlets"))
+        con.execute(query("shard_merge_outlet_classifications"))
+        con.execute(query("shard_merge_validators"))
+        con.execute(query("shard_merge_embeddings"))
+        con.execute(query("shard_runs_drop"))
+        if message and lake.on_lake(con):
+            lake.set_commit_message(con, message, to_json({"runs": int(runs)}))
     return int(runs)
 
 

@@ -1,2 +1,3 @@
--- Attach a shard file as "shard" (to seed it). $1 the shard's path.
-ATTACH $1 AS shard
+-- Attach a shard file as "shard" (to seed it). {path}: the shard's path, a quoted literal
+-- (ATTACH takes no parameter).
+ATTACH {path} AS shard

@@ -1,2 +1,3 @@
--- Attach a shard file as "shard", read-only (to merge it back). $1 the shard's path.
-ATTACH $1 AS shard (READ_ONLY)
+-- Attach a shard file as "shard", read-only (to merge it). {path}: the shard's path, a quoted
+-- literal (ATTACH takes no parameter).
+ATTACH {path} AS shard (READ_ONLY)

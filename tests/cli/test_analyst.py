@@ -141,11 +141,13 @@ def writer_holding(small_db: Path) -> Iterator[int]:
 def test_sql_while_a_run_writes_fails_with_one_clear_line(small_db: Path, writer_holding: int):
     code, out = invoke("sql", "SELECT 1", "--db", str(small_db), "--wait", "0.3")
     assert code == 1
-    assert out.splitlines() == [
-        f"error: {small_db} is in use by process {writer_holding} (a pipeline run, or a duckdb "
-        "shell open for writing); DuckDB lets no reader in while a writer holds the file. "
-        "Re-run when it has finished, or add --wait SECONDS."
-    ]
+    (line,) = out.splitlines()
+    assert line.startswith(f"error: {small_db} is in use by process {writer_holding}: ")
+    assert "import duckdb" in line  # who holds it: the holder's command line
+    assert line.endswith(
+        "(a pipeline run, or a duckdb shell open for writing); DuckDB lets no reader in while a "
+        "writer holds the file. Re-run when it has finished, or add --wait SECONDS."
+    )
     code, out = invoke("export", "--out", str(small_db.parent / "x"), "--db", str(small_db))
     assert code == 1 and "is in use by process" in out
 
@@ -319,3 +321,26 @@ def test_import_seed_whole_corpus_without_loss(corpus_dir: Path, db_path: Path):
             " AND coalesce(s.feed_perspective, '') = coalesce(e.feed_perspective, '')"
         ).fetchone()
         assert missing == (0,)
+
+
+def test_sql_reads_the_analysts_copy_while_a_writer_holds_the_database(small_db: Path):
+    from parallax.storage.analyst_copy import publish_analyst_copy
+
+    publish_analyst_copy(small_db)  # what every run does when it ends
+    with storage.connect(small_db) as con:  # a run writing the system of record right now
+        con.execute("UPDATE runs SET status = 'running' WHERE run_id = 'r1'")
+        holder = subprocess.Popen(
+            [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(small_db)!r});"
+             " print('ready', flush=True); time.sleep(30)"],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        code, out = invoke("sql", "SELECT run_id, status FROM runs ORDER BY run_id", "--csv")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("(analysts' copy ") and "published 20" in lines[0]
+    assert lines[1:] == ["run_id,status", "r1,succeeded", "r2,failed"]  # as of the copy

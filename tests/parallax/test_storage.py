@@ -127,8 +127,8 @@ def test_one_run_at_a_time_and_dead_runs_are_abandoned(db_path: Path):
     start_run(db_path, RunRef.new("t", DAY), "extractive")  # a run whose process then died
     with exclusive_run(db_path):
         with (
-            pytest.raises(RunInProgressError, match="another Parallax run"),
-            exclusive_run(db_path),
+            pytest.raises(RunInProgressError, match="another Parallax run is using"),
+            exclusive_run(db_path, wait_s=0.2),
         ):
             pass
         with storage.connect(db_path) as con:
