@@ -5,6 +5,7 @@ summary that fell back and feeds that were cut."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from flows.topic_run import FEEDS_CUT, PipelineConfig
 from parallax.digest import SummarizedDay
@@ -31,21 +32,31 @@ def local_scorer(config: PipelineConfig) -> LocalScorer:
     )
 
 
-def model_users(
-    config: PipelineConfig, run: RunRef
-) -> tuple[Summarizer, LLMOutletFallback | None, LLMClient | None]:
-    """The run's summarizer, outlet fallback and relevance judge. One model client per run, so
-    they share its budget; no model when the pre-flight check found it unusable (and the
-    fallback allowed)."""
+@dataclass(frozen=True)
+class ModelUsers:
+    """The stages' users of the run's one model client (so they share its budget)."""
+
+    summarizer: Summarizer  # the extractive one when no model is configured or usable
+    outlet_fallback: LLMOutletFallback | None  # asks about outlets the registry cannot place
+    relevance_judge: LLMClient | None  # judges relevance instead of the local scorer
+    translator: LLMClient | None  # renders the page's non-English headlines in English
+
+
+def model_users(config: PipelineConfig, run: RunRef) -> ModelUsers:
+    """The run's model users; none when no model is configured, or the pre-flight check found
+    it unusable (and the fallback allowed): then the summaries say why."""
     if config.llm is not None and config.llm_unusable is not None:
         unusable = (config.llm.model, config.llm_unusable)
-        return make_summarizer(None, unusable), None, None
+        return ModelUsers(make_summarizer(None, unusable), None, None, None)
     llm = make_llm_client(
         config.llm, config.db, run.run_id, config.llm_api_key_secret, config.shared_answers
     )
-    fallback = LLMOutletFallback(llm) if llm and config.classify_with_llm else None
-    judge = llm if config.relevance_with_llm else None
-    return make_summarizer(llm), fallback, judge
+    return ModelUsers(
+        summarizer=make_summarizer(llm),
+        outlet_fallback=LLMOutletFallback(llm) if llm and config.classify_with_llm else None,
+        relevance_judge=llm if config.relevance_with_llm else None,
+        translator=llm,
+    )
 
 
 def fallback_reason(summarizer: Summarizer, summarized: SummarizedDay) -> str | None:

@@ -26,6 +26,7 @@ from tasks.parse import parse_feeds
 from tasks.publish import publish_day
 from tasks.relevance import relevance_day
 from tasks.select import select_day
+from tasks.stories import stories_day
 from tasks.summarize import summarize_day
 
 
@@ -85,16 +86,16 @@ def run_topic(
     config: PipelineConfig,
     plan: RunPlan = DAILY,
     direct: bool = False,
-    before_select: Callable[[], None] | None = None,
-    after_select: Callable[[], None] | None = None,
+    await_previous_day: Callable[[], None] | None = None,
+    release_next_day: Callable[[], None] | None = None,
 ) -> TopicResult:
     """The stage chain of one topic-day, shared by the daily, backfill and replay flows.
 
     ``direct`` calls each stage's function without a Prefect task run: a backfill runs
     hundreds of topic-days, and a task run's bookkeeping per stage adds up over them.
-    ``before_select`` is called just before the select stage, which reads the pages of the
-    previous days: a backfill waits there until the topic's previous day has selected;
-    ``after_select`` is called once this day's selections are stored.
+    ``await_previous_day`` is called before the stories stage, which reads the previous days'
+    stories (and select their pages): a backfill waits there until the topic's previous day
+    has selected; ``release_next_day`` is called once this day's selections are stored.
     """
     run = RunRef.new(topic.id, day, plan.kind)
     result = TopicResult(topic=topic.id, logical_date=day, run_id=run.run_id)
@@ -110,8 +111,10 @@ def run_topic(
 
     started = False
     try:
-        summarizer, fallback, judge = model_users(config, run)
+        users = model_users(config, run)
+        summarizer = users.summarizer
         scorer = local_scorer(config)
+        embedder, lexicon = scorer.embedder, scorer.lexicon  # the stories stage's too
         start_run(
             config.db,
             run,
@@ -160,14 +163,18 @@ def run_topic(
                 f"{deduped['in_window']} recent articles, {deduped['duplicates']} duplicates",
             )
         if due("classify"):
-            classified = call(classify_day, run, config.db, topic, config.outlets_file, fallback)
+            classified = call(
+                classify_day, run, config.db, topic, config.outlets_file, users.outlet_fallback
+            )
             report(
                 topic.id,
                 "classify",
                 ", ".join(f"{k} {v}" for k, v in sorted(classified["by_perspective"].items())),
             )
         if due("relevance"):
-            judged = call(relevance_day, run, config.db, topic, window, scorer, judge)
+            judged = call(
+                relevance_day, run, config.db, topic, window, scorer, users.relevance_judge
+            )
             report(
                 topic.id,
                 "relevance",
@@ -176,12 +183,22 @@ def run_topic(
             )
             if judged["fallback"]:
                 result.warnings.append(f"relevance judged locally: {judged['fallback']}")
+        # The stories and select stages read the previous days' stories and pages: a backfill
+        # runs them in date order per topic.
+        if await_previous_day is not None and (due("stories") or due("select")):
+            await_previous_day()
+        if due("stories"):
+            grouped = call(stories_day, run, config.db, topic, window, embedder, lexicon)
+            report(
+                topic.id,
+                "stories",
+                f"{grouped['stories']} stories, {grouped['multi_article']} of several articles, "
+                f"{grouped['both_sides']} covered by both sides, {grouped['continued']} continued",
+            )
         if due("select"):
-            if before_select is not None:
-                before_select()
             selected = call(select_day, run, config.db, topic, window)
-            if after_select is not None:
-                after_select()
+            if release_next_day is not None:
+                release_next_day()
             short = ", ".join(f"{side} {n}" for side, n in selected["shortfall"].items() if n)
             if short:
                 result.notes.append(f"fewer articles than the per-side quota: {short} short")
@@ -189,7 +206,7 @@ def run_topic(
             report(topic.id, "select", f"{selected['selected']} articles ({sides or 'none'})")
         summarized = None
         if due("summarize"):
-            summarized = call(summarize_day, run, config.db, topic, summarizer)
+            summarized = call(summarize_day, run, config.db, topic, summarizer, users.translator)
             result.fallback = fallback_reason(summarizer, summarized)
             if result.fallback:
                 result.warnings.append(

@@ -89,7 +89,10 @@ class TopicResult:
 
 FEEDS_CUT = "feeds cut at the limits"  # how the note on cut feeds starts
 
-STAGES = ("fetch", "parse", "dedupe", "classify", "relevance", "select", "summarize", "publish")
+STAGES = (
+    "fetch", "parse", "dedupe", "classify", "relevance", "stories", "select", "summarize",
+    "publish",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -66,16 +66,18 @@ def digest_input(topic: Topic, day: dt.date, rows: DigestRows) -> DigestInput:
             ownership=_opt(r.ownership),
             also_carried_by=tuple(o for o in carried.get(r.article_id, ()) if o != r.source_name),
             continuing=bool(r.continuing),
+            translation=_opt(r.translation),
         )
         for r in rows.articles.itertuples()
     )
     stories = tuple(
         Story(
-            cluster_id=cluster_id,
+            story_id=story_id,
             numbers=tuple(numbers),
             sides=tuple(s for s in story_sides if s in sides),
+            loose_sides=tuple(s for s in loose_sides if s in sides),
         )
-        for cluster_id, numbers, story_sides, size in rows.stories
+        for story_id, numbers, story_sides, loose_sides, size in rows.stories
         if size > 1 or len(numbers) > 1
     )
     return DigestInput(
@@ -97,6 +99,7 @@ def summary_row(summary: DigestSummary) -> dict:
         "differences": json.dumps(bullets(summary.differences), ensure_ascii=False),
         "off_topic": "[]",  # older versions' summarizer could leave articles off; relevance does
         "note": summary.note,
+        "translation_note": summary.translation_note,
     }
 
 
@@ -110,6 +113,7 @@ def summary_from_row(row: dict) -> DigestSummary:
         sides={s: load(b) for s, b in json.loads(row["sides"]).items()},
         differences=load(json.loads(row["differences"])),
         note=_opt(row["note"]),
+        translation_note=_opt(row.get("translation_note")),
     )
 
 

@@ -107,6 +107,23 @@ def display_title(title: str) -> str:
     return display_text(title, DISPLAY_TITLE_CHARS)
 
 
+# Names of the feeds' languages (ISO 639-1), for marking a headline's language on a page.
+LANGUAGE_NAMES = {
+    "en": "English", "es": "Spanish", "zh": "Chinese", "ja": "Japanese", "hi": "Hindi",
+    "ur": "Urdu", "ko": "Korean", "fr": "French", "de": "German", "pt": "Portuguese",
+    "ru": "Russian", "ar": "Arabic",
+}  # fmt: skip
+
+
+def language_name(code: str | None) -> str:
+    code = (code or "en").split("-")[0].lower()
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def in_english(language: str | None) -> bool:
+    return (language or "en").split("-")[0].lower() == "en"
+
+
 def split_title(raw_title: str, source_name: str | None) -> str:
     """Headline without Google News' " - Source" suffix: only the suffix naming the item's own
     ``<source>``, exactly as Google News appends it (a headline may end in other dashes)."""

@@ -99,6 +99,7 @@ class DigestArticle:
     ownership: str | None = None
     also_carried_by: tuple[str, ...] = ()  # outlets whose copies were dropped as duplicates
     continuing: bool = False  # already on one of the previous days' pages (nothing fresher)
+    translation: str | None = None  # its English rendering, when not in English and a model ran
 
     @property
     def locale(self) -> str:
@@ -107,11 +108,12 @@ class DigestArticle:
 
 @dataclass(frozen=True)
 class Story:
-    """Articles of the digest about one event, and which sides' press covered it that day."""
+    """Articles of the digest about one event, and which sides' press covered it."""
 
-    cluster_id: str
+    story_id: str
     numbers: tuple[int, ...]  # selected articles in the story
-    sides: tuple[str, ...]  # topic sides with at least one article on it (selected or not)
+    sides: tuple[str, ...]  # topic sides with an on-topic article on it in the window
+    loose_sides: tuple[str, ...] = ()  # ... and the sides with one that may report it
 
 
 @dataclass(frozen=True)
@@ -127,14 +129,15 @@ class DigestInput:
         return tuple(a for a in self.articles if a.side == side)
 
     def one_sided_stories(self) -> list[tuple[str, tuple[int, ...]]]:
-        """(side, its articles on the page) for stories only that side's press covered; a story
-        whose articles on the page are all from other countries is left out."""
+        """(side, its articles on the page) for stories only that side's press covered, with no
+        article of another side that may report the same event; a story whose articles on the
+        page are all from other countries is left out."""
         if len(self.sides) < 2:
             return []
         side_of = {a.number: a.side for a in self.articles}
         found = []
         for story in self.stories:
-            if len(story.sides) == 1:
+            if len(story.sides) == 1 and set(story.loose_sides) <= set(story.sides):
                 own = tuple(n for n in story.numbers if side_of.get(n) == story.sides[0])
                 if own:
                     found.append((story.sides[0], own))
@@ -154,6 +157,7 @@ class DigestSummary:
     sides: Mapping[str, tuple[Bullet, ...]]  # perspective id -> bullets
     differences: tuple[Bullet, ...] = ()
     note: str | None = None  # e.g. why an LLM answer was rejected and we fell back
+    translation_note: str | None = None  # why non-English headlines are left untranslated
     extra: Mapping[str, object] = field(default_factory=dict)
 
 

@@ -98,8 +98,8 @@ def backfill_day(
             config,
             RunPlan(kind="backfill", artifacts=False, flow_run_id=flow_run_id),
             direct=True,
-            before_select=lambda: order.wait_for_previous(topic.id, day),
-            after_select=lambda: order.selected(topic.id, day),
+            await_previous_day=lambda: order.wait_for_previous(topic.id, day),
+            release_next_day=lambda: order.selected(topic.id, day),
         )
         status = "done" if result.status == "succeeded" else "failed"
         outcome = DayOutcome(

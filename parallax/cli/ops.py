@@ -150,6 +150,7 @@ class ReplayStage(StrEnum):
     dedupe = "dedupe"
     classify = "classify"
     relevance = "relevance"
+    stories = "stories"
     select = "select"
     summarize = "summarize"
     publish = "publish"

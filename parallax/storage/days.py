@@ -24,11 +24,12 @@ from parallax.storage.connection import connect, query, transaction
 TABLE_OWNERS: Mapping[str, tuple[str, ...]] = {
     "fetch": ("raw_fetches", "feed_validators"),
     "parse": ("articles",),
-    "dedupe": ("duplicates", "story_clusters"),
+    "dedupe": ("duplicates",),
     "classify": ("article_perspectives", "outlet_classifications", "outlets"),
     "relevance": ("article_relevance",),
+    "stories": ("story_clusters", "day_stories"),
     "select": ("selections", "selection_shortfalls"),
-    "summarize": ("summaries",),
+    "summarize": ("summaries", "headline_translations"),
     "publish": ("digests",),
 }
 OTHER_WRITERS: Mapping[str, tuple[str, ...]] = {
@@ -46,9 +47,11 @@ DAY_TABLES = (
     "story_clusters",
     "article_perspectives",
     "article_relevance",
+    "day_stories",
     "selections",
     "selection_shortfalls",
     "summaries",
+    "headline_translations",
     "digests",
 )
 

@@ -1,6 +1,6 @@
-"""Dedupe: which of the day's recent articles are copies of another (`duplicates`), and which
-report one story (`story_clusters`). The decisions are pure functions over DataFrames
-(copies.py, stories.py); the task below stores them."""
+"""Dedupe: which of the day's recent articles are copies of another (`duplicates`). The
+decisions are pure functions over DataFrames (copies.py); the task below stores them. (Which
+articles report one story is the stories stage's: tasks/stories.)"""
 
 from __future__ import annotations
 
@@ -47,16 +47,13 @@ def dedupe_articles(
             articles = storage.load_day(con, "articles", run.topic, run.logical_date)
         recent = articles[usable(articles, window)]
         framed = outlet_sides(recent, topic, registry)
-        duplicates, clusters = duplicates_and_stories(framed, side_preference(topic))
-        save_day(db, run, "dedupe", {"duplicates": duplicates, "story_clusters": clusters})
-        coverage = story_coverage(clusters, [p.id for p in topic.perspectives])
+        duplicates = find_duplicates(framed, side_preference(topic))
+        save_day(db, run, "dedupe", {"duplicates": duplicates})
         counts.update(
             articles=len(articles),
             in_window=len(recent),
             dropped=dropped_counts(articles, window),
             duplicates=len(duplicates),
             by_method=duplicates["method"].value_counts().to_dict(),
-            stories=int((coverage["n_articles"] > 1).sum()),
-            both_sides=int(coverage["both_sides"].sum()),
         )
     return counts

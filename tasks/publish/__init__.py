@@ -22,11 +22,13 @@ from parallax.digest import (
     digest_rows,
     summary_from_row,
 )
+from parallax.headlines import display_title
 from parallax.lifetime import is_running
 from parallax.records import RunRef
 from parallax.storage import save_day
 from parallax.storage.ledger import stage
 from parallax.topics import Topic
+from tasks.publish.changes import load_changes
 from tasks.publish.chart import CHART_DAYS, render_topic_chart
 from tasks.publish.notes import load_facts
 from tasks.publish.page import PageCounts, page_path, render_page, topic_index
@@ -139,6 +141,14 @@ def publish_day(
                 {i: feed.locale for i, feed in enumerate(topic.feeds)},
                 topic.settings.max_per_outlet,
                 summarized.summary.note,
+                summarized.summary.translation_note,
+            )
+            changes = load_changes(
+                con,
+                run.topic,
+                run.logical_date,
+                {a.number: display_title(a.title) for a in summarized.page.articles},
+                {p.id: p.name for p in topic.perspectives},
             )
         # Rendering and writing the page hold no connection (other topic-days use it).
         digest, summary = summarized.page, summarized.summary
@@ -152,6 +162,7 @@ def publish_day(
             ),
             facts,
             sample=sample,
+            changes=changes,
         )
         path = page_path(content_dir, topic.id, run.logical_date)
         changed = write_if_changed(path, page)

@@ -38,6 +38,7 @@ class PageFacts:
     off_topic: int = 0
     summary_fallback: str | None = None
     relevance_fallback: str | None = None
+    translation_fallback: str | None = None  # why non-English headlines are untranslated
     max_per_outlet: int = 2
     side_names: Mapping[str, str] = field(default_factory=dict)
 
@@ -51,6 +52,7 @@ def load_facts(
     feed_locales: Mapping[int, str],
     max_per_outlet: int,
     summary_note: str | None,
+    translation_note: str | None = None,
 ) -> PageFacts:
     shortfalls = storage.load_day(con, "selection_shortfalls", topic, day)
     feeds = con.execute(storage.query("feed_outcomes"), [fetch_run_id]).fetchall()
@@ -79,6 +81,7 @@ def load_facts(
         ),
         off_topic=int(shortfalls["off_topic"].fillna(0).sum()) if len(shortfalls) else 0,
         summary_fallback=summary_note,
+        translation_fallback=translation_note,
         relevance_fallback=relevance[0] if relevance else None,
         max_per_outlet=max_per_outlet,
         side_names=dict(side_names),
@@ -137,6 +140,11 @@ def page_notes(facts: PageFacts) -> list[str]:
             f"Which articles are about the topic was decided by the local scorer, not the model: "
             f"{facts.relevance_fallback}."
         )
+    if facts.translation_fallback:
+        notes.append(
+            "Headlines in other languages are shown as published, without an English "
+            f"rendering: {facts.translation_fallback}."
+        )
     if facts.summary_fallback:
         notes.append(
             f"The summary is built from the headlines, not written by the model: "
@@ -169,4 +177,6 @@ def notes_front_matter(facts: PageFacts) -> dict[str, object]:
         front["relevanceFallback"] = facts.relevance_fallback
     if facts.summary_fallback:
         front["summaryFallback"] = facts.summary_fallback
+    if facts.translation_fallback:
+        front["translationFallback"] = facts.translation_fallback
     return front

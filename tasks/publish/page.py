@@ -21,6 +21,7 @@ import yaml
 from parallax.headlines import display_text, display_title
 from parallax.records import INTERNATIONAL, Bullet, DigestArticle, DigestInput, DigestSummary
 from parallax.topics import Topic
+from tasks.publish.changes import StoryChanges
 from tasks.publish.notes import PageFacts, notes_front_matter, page_notes
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
@@ -97,9 +98,11 @@ def render_page(
     counts: PageCounts,
     facts: PageFacts | None = None,
     sample: bool = False,
+    changes: StoryChanges | None = None,
 ) -> str:
     """The page of a digest; ``facts`` say what it lacks (a short side, a failed feed, ...).
-    ``sample``: the page is the demo's invented data, and says so (front matter and text)."""
+    ``sample``: the page is the demo's invented data, and says so (front matter and text).
+    ``changes``: what changed since the previous day's page (no section without one)."""
     facts = facts or PageFacts(side_names=dict(digest.sides))
     notes = page_notes(facts)
     front = {**_front_matter(digest, summary, counts), **notes_front_matter(facts)}
@@ -108,6 +111,8 @@ def render_page(
     if sample:
         front["title"] += " (sample data)"
         front["sample"] = True
+    if changes is not None and changes.had_page:
+        front["changes"] = changes.counts()
     front["draft"] = front.pop("draft")  # last, as the old system wrote it
     body = [
         *([_notes_section(notes)] if notes else []),
@@ -116,6 +121,14 @@ def render_page(
         ),
         "<!--more-->",
     ]
+    if changes is not None and changes.had_page:
+        body.append(
+            _section(
+                "What Changed Since Yesterday",
+                changes.bullets(),
+                "No story is new, newly covered by another side, or gone quiet since yesterday.",
+            )
+        )
     for side, name in digest.sides:
         body.append(
             _section(
@@ -227,6 +240,8 @@ def _sources(articles: tuple[DigestArticle, ...]) -> str:
         url = safe_url(a.link)
         title = display_title(a.title)
         title = f"[{md_text(title)}]({url})" if url else md_text(title)
+        if a.translation:
+            title += f" — English: “{md_text(display_title(a.translation))}”"
         when = (
             f" ({a.published_at.month}/{a.published_at.day}/{a.published_at.year})"
             if a.published_at

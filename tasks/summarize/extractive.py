@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from parallax.headlines import SUMMARY_STOPWORDS
+from parallax.headlines import SUMMARY_STOPWORDS, in_english, language_name
 from parallax.records import Bullet, DigestArticle, DigestInput, DigestSummary, Story
 
 _POSSESSIVE = re.compile(r"['’]s$")
@@ -72,7 +72,7 @@ class ExtractiveSummarizer:
         )
         sides = {
             side: tuple(
-                Bullet(text=f"{a.source_name}: {a.title}", citations=(a.number,))
+                Bullet(text=f"{a.source_name}: {headline(a)}", citations=(a.number,))
                 for a in _diverse([r for r in ranked if r.side == side], terms, MAX_SIDE_BULLETS)
             )
             for side, _ in digest.sides
@@ -85,8 +85,10 @@ class ExtractiveSummarizer:
     def _highlight(article: DigestArticle, related: list[DigestArticle]) -> Bullet:
         # Cite corroborating coverage, other sides first: that is what makes it a highlight.
         others = sorted(related, key=lambda b: (b.side == article.side, b.number))[:2]
-        outlets = list(dict.fromkeys([article.source_name, *(b.source_name for b in others)]))
-        text = f"{article.title} (reported by {_join(outlets)})"
+        outlets = list(
+            dict.fromkeys([article.source_name, *(_outlet_in(b, article.language) for b in others)])
+        )
+        text = f"{headline(article)} (reported by {_join(outlets)})"
         return Bullet(
             text=text, citations=tuple(sorted({article.number, *(b.number for b in others)}))
         )
@@ -102,7 +104,7 @@ def exclusives(digest: DigestInput) -> tuple[Bullet, ...]:
     one_sided = sorted(digest.one_sided_stories(), key=lambda s: (-len(s[1]), s[1]))
     return tuple(
         Bullet(
-            text=f"Only {names[side]} outlets covered this story: {by_number[nums[0]].title}",
+            text=f"Only {names[side]} outlets covered this story: {headline(by_number[nums[0]])}",
             citations=nums,
         )
         for side, nums in one_sided[:MAX_EXCLUSIVES]
@@ -120,6 +122,23 @@ def _diverse(
         if all(len(terms[article.number] & terms[p.number]) < _SIMILAR_TERMS for p in picked):
             picked.append(article)
     return picked
+
+
+def headline(article: DigestArticle) -> str:
+    """The title as published, and, when it is not in English, its language or its English
+    rendering: a bullet never mixes languages without saying so."""
+    if in_english(article.language):
+        return article.title
+    if article.translation:
+        return f"{article.title} ({language_name(article.language)}: {article.translation})"
+    return f"{article.title} (in {language_name(article.language)})"
+
+
+def _outlet_in(article: DigestArticle, language: str) -> str:
+    """An outlet cited beside a headline, with its own language when it differs."""
+    if article.language.split("-")[0] == language.split("-")[0]:
+        return article.source_name
+    return f"{article.source_name} (in {language_name(article.language)})"
 
 
 def _join(names: list[str]) -> str:

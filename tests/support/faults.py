@@ -22,6 +22,8 @@ DAY_KEYS = {
     "story_clusters": "article_id",
     "article_perspectives": "article_id",
     "article_relevance": "article_id",
+    "day_stories": "story_id",
+    "headline_translations": "article_id",
     "selections": "article_id",
     "selection_shortfalls": "side",
     "summaries": "topic",

@@ -30,13 +30,13 @@ from parallax.storage import shards
 from parallax.storage.ledger import exclusive_run
 from parallax.topics import Topic, load_topics
 
-RUN_POINTS = ("start", "fetch", "parse", "dedupe", "classify", "relevance", "select", "summarize",
-              "publish", "finish")  # fmt: skip
+RUN_POINTS = ("start", "fetch", "parse", "dedupe", "classify", "relevance", "stories", "select",
+              "summarize", "publish", "finish")  # fmt: skip
 MERGE_POINTS = ("merge-before", "merge-committed", "merge-between")
 _STAGE_FUNCTIONS = {
     "parse": "parse_feeds", "dedupe": "dedupe_articles", "classify": "classify_day",
-    "relevance": "relevance_day", "select": "select_day", "summarize": "summarize_day",
-    "publish": "publish_day",
+    "relevance": "relevance_day", "stories": "stories_day", "select": "select_day",
+    "summarize": "summarize_day", "publish": "publish_day",
 }  # fmt: skip
 
 
