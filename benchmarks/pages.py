@@ -9,6 +9,11 @@ then prints:
   it calls off-topic (target <= 10%), per topic and overall;
 - pages with a side below its quota and no sentence on the page saying so (target 0);
 - sides of a page with more than max_per_outlet articles of one outlet (target 0);
+- the share of Venezuela's multi-article stories that hold both sides (the old system: 2.4%);
+- pages with blindspots of both sides whose headlines are close enough to be one event
+  (embedding cosine >= 0.85; target 0), with the closest pairs to read;
+- side articles on a page that were on the previous day's page without a "continuing" mark
+  (target 0);
 - how many pages carry coverage notes, and the wall time.
 
     .venv/bin/python benchmarks/pages.py [--end 2026-03-30] [--days 30] [--keep DIR]
@@ -123,6 +128,57 @@ def unexplained_short_sides(content: Path, short: pd.DataFrame, names: dict) -> 
     return missing
 
 
+def story_checks(db: Path, pages: list[Path]) -> None:
+    import duckdb
+    import numpy as np
+
+    from parallax.embeddings import embed_texts, shared_embedder
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        both, multi = con.execute(
+            "SELECT count(*) FILTER (WHERE len(sides) = 2), count(*) FROM stories"
+            " WHERE topic = 'venezuela' AND articles > 1"
+        ).fetchall()[0]
+        repeated = con.execute(
+            """
+            SELECT count(*) FILTER (WHERE NOT p.continuing), count(*)
+            FROM page_articles p JOIN articles a USING (topic, logical_date, article_id)
+            WHERE p.side <> 'international' AND EXISTS (
+                SELECT 1 FROM page_articles q
+                JOIN articles b USING (topic, logical_date, article_id)
+                WHERE q.topic = p.topic AND q.logical_date = p.logical_date - 1
+                  AND coalesce(b.link, b.title) = coalesce(a.link, a.title))
+            """
+        ).fetchall()[0]
+    share = both / multi if multi else 0.0
+    print(
+        f"venezuela stories of several articles holding both sides: {both} of {multi} ({share:.1%})"
+    )
+    print(f"side articles repeated from the previous day's page: {repeated[1]}, "
+          f"of them without a continuing mark: {repeated[0]}")  # fmt: skip
+    pairs = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        front = yaml.safe_load(text.split("---\n", 2)[1]) or {}
+        spots = front.get("blindspots") or []
+        for i, a in enumerate(spots):
+            for b in spots[i + 1 :]:
+                if a["side"] != b["side"]:
+                    pairs.append((page.parent.name, page.stem, a["title"], b["title"]))
+    close = []
+    if pairs:
+        vectors, _ = embed_texts(None, [t for p in pairs for t in p[2:]], shared_embedder(2))
+        cosines = np.sum(vectors[0::2] * vectors[1::2], axis=1)
+        close = sorted(zip(cosines.tolist(), pairs, strict=True), reverse=True)
+    one_event = {(p[0], p[1]) for c, p in close if c >= 0.85}
+    print(
+        f"pages with blindspots of both sides that may be one event: {len(one_event)} "
+        f"({len(pairs)} pairs of opposite blindspots on {len({p[:2] for p in pairs})} pages)"
+    )
+    for cosine, (topic, day, a, b) in close[:5]:
+        print(f"  {cosine:.3f} {topic} {day}: {a[:60]!r} / {b[:60]!r}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2026, 3, 30))
@@ -167,6 +223,7 @@ def main() -> None:
     per_outlet = listed.groupby(["topic", "logical_date", "side", "outlet"]).size()
     over = [(k, n) for k, n in per_outlet.items() if n > caps[k[0]]]
     print(f"sides with more than max_per_outlet articles of one outlet: {len(over)}")
+    story_checks(db, pages)
     noted = sum("## Coverage Notes" in p.read_text(encoding="utf-8") for p in pages)
     print(f"pages with coverage notes: {noted} of {len(pages)}")
     ok = overall <= TARGET_OFF_TOPIC and not missing and not over

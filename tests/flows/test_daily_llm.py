@@ -142,7 +142,7 @@ def test_the_model_judges_relevance_in_one_call_and_a_replay_makes_none(
     with SampleFeedServer(Settings().topics_file) as server:
         monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
         (result,) = daily_digest(topics=["india-pakistan"], date=SAMPLE_DATE)
-    judged = [r for r in llm_stub.requests if "</headlines>" in str(r.messages[-1]["content"])]
+    judged = [r for r in llm_stub.requests if "You judge whether" in str(r.messages[0]["content"])]
     assert result.status == "succeeded" and len(judged) == 1  # one batch for the topic-day
     with duckdb.connect(str(env / "p.duckdb"), read_only=True) as con:
         methods = con.execute("SELECT DISTINCT method FROM article_relevance").fetchall()
@@ -178,3 +178,56 @@ def test_a_rejected_relevance_answer_is_judged_locally_and_the_page_says_so(
         rows = con.execute("SELECT DISTINCT method, fallback IS NOT NULL FROM article_relevance")
         methods = rows.fetchall()
     assert len(methods) == 1 and methods[0][0].startswith("local:") and methods[0][1]
+
+
+def test_non_english_headlines_are_rendered_in_english_in_one_call_and_a_replay_makes_none(
+    prefect_harness, env, monkeypatch, llm_stub
+):
+    from flows.daily import daily_digest
+    from flows.replay import replay
+
+    llm_stub.responder = any_answer
+    with SampleFeedServer(Settings().topics_file) as server:
+        monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
+        (result,) = daily_digest(topics=["india-pakistan"], date=SAMPLE_DATE)
+    asked = [r for r in llm_stub.requests if "You translate" in str(r.messages[0]["content"])]
+    assert result.status == "succeeded" and len(asked) == 1
+    with duckdb.connect(str(env / "p.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "SELECT t.language, t.translation, a.title FROM headline_translations t"
+            " JOIN articles a USING (topic, logical_date, article_id)"
+        ).fetchall()
+        listed = con.execute(
+            "SELECT count(*) FROM page_articles p JOIN articles a USING (topic, logical_date,"
+            " article_id) WHERE a.language <> 'en'"
+        ).fetchall()[0][0]
+    assert rows and len(rows) == listed  # every non-English headline on the page
+    assert all(lang in ("hi", "ur") and text == f"English of {title}" for lang, text, title in rows)
+    page = Path(result.page).read_text(encoding="utf-8")
+    assert page.count("— English: “English of ") == listed
+    calls = len(llm_stub.requests)
+    again = replay(topic="india-pakistan", date=SAMPLE_DATE)
+    assert again.status == "succeeded" and again.diff == "" and len(llm_stub.requests) == calls
+
+
+def test_a_failed_translation_leaves_the_originals_and_the_page_says_why(
+    prefect_harness, env, monkeypatch, llm_stub
+):
+    from flows.daily import daily_digest
+
+    def no_translations(request: ReceivedRequest) -> StubReply:
+        if "You translate" in str(request.messages[0]["content"]):
+            return StubReply.json({"translations": []})
+        return any_answer(request)
+
+    llm_stub.responder = no_translations
+    with SampleFeedServer(Settings().topics_file) as server:
+        monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
+        (result,) = daily_digest(topics=["india-pakistan"], date=SAMPLE_DATE)
+    page = Path(result.page).read_text(encoding="utf-8")
+    assert result.status == "succeeded" and "— English:" not in page
+    body = page.split("\n---\n", 1)[1]
+    assert (
+        "Headlines in other languages are shown as published, without an English rendering:" in body
+    )
+    assert "translationFallback: " in page

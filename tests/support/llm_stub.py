@@ -274,10 +274,30 @@ def relevance_answer(request: ReceivedRequest) -> StubReply:
     )
 
 
+def translate_answer(request: ReceivedRequest) -> StubReply:
+    """Renders every headline of a translation prompt as "English of <headline>"."""
+    prompt = next(
+        str(m["content"]) for m in request.messages if "</headlines>" in str(m["content"])
+    )
+    block = prompt.split("<headlines>", 1)[1]
+    rows = block.split("</headlines>", 1)[0].strip().splitlines()[1:]
+    return StubReply.json(
+        {
+            "translations": [
+                {"id": int(r.split("|", 2)[0]), "english": f"English of {r.split('|', 2)[2]}"}
+                for r in rows
+            ]
+        }
+    )
+
+
 def any_answer(request: ReceivedRequest) -> StubReply:
-    """A valid answer to whichever question the pipeline asks: which headlines are on-topic,
-    which country an outlet is from (an honest "unknown"), or the summary."""
+    """A valid answer to whichever question the pipeline asks: English renderings of
+    headlines, which headlines are on-topic, which country an outlet is from (an honest
+    "unknown"), or the summary."""
     content = " ".join(str(m.get("content", "")) for m in request.messages)
+    if "You translate news headlines" in content:
+        return translate_answer(request)
     if "</headlines>" in content:
         return relevance_answer(request)
     if "<outlet>" in content:

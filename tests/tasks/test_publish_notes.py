@@ -85,3 +85,34 @@ def test_fallbacks_and_off_topic_counts_are_said_in_words_and_front_matter():
     assert "12 articles of the day about other subjects were left out" in notes
     assert "decided by the local scorer, not the model" in notes
     assert "not written by the model: the model" in notes
+
+
+# --- what changed since yesterday ---------------------------------------------------------------
+
+
+def test_what_changed_since_yesterday_is_a_section_after_the_highlights():
+    from tasks.publish.changes import StoryChanges
+
+    changes = StoryChanges(
+        had_page=True,
+        new=(Bullet("New: Talks resume in Geneva", (1,)),),
+        picked_up=(Bullet("Now covered by China too (yesterday United States only): X", (4,)),),
+        dropped=(Bullet("Nothing new today: Yesterday's summit"),),
+    )
+    page = render_page(SAMPLE, SUMMARY, PageCounts(0, 0), changes=changes)
+    body = page.split("\n---\n", 1)[1]
+    section = body.split("## What Changed Since Yesterday\n\n", 1)[1].split("\n## ", 1)[0]
+    assert body.index("## Overall Highlights") < body.index("## What Changed Since Yesterday")
+    assert section.splitlines() == [
+        "- New: Talks resume in Geneva [\\[1\\]](#source-1)",
+        "- Now covered by China too (yesterday United States only): X [\\[4\\]](#source-4)",
+        "- Nothing new today: Yesterday's summit",
+    ]
+    assert _front(page)["changes"] == {"new": 1, "pickedUp": 1, "dropped": 1}
+
+
+def test_no_section_without_a_previous_page():
+    from tasks.publish.changes import StoryChanges
+
+    page = render_page(SAMPLE, SUMMARY, PageCounts(0, 0), changes=StoryChanges(had_page=False))
+    assert "What Changed" not in page and "changes:" not in page

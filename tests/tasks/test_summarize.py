@@ -65,3 +65,27 @@ def test_extractive_names_one_sided_stories_as_differences():
     summary = ExtractiveSummarizer().summarize(d)
     assert [b.citations for b in summary.differences] == [(5, 6), (3,)]
     assert summary.differences[0].text.startswith("Only China outlets covered this story: ")
+
+
+def test_a_bullet_says_the_language_of_a_headline_not_in_english():
+    from dataclasses import replace
+
+    from tasks.summarize.extractive import headline
+
+    english = article(1, "us", "Talks resume", "Reuters")
+    chinese = replace(english, title="中美会谈恢复", language="zh")
+    assert headline(english) == "Talks resume"
+    assert headline(chinese) == "中美会谈恢复 (in Chinese)"
+    translated = replace(chinese, translation="China-US talks resume")
+    assert headline(translated) == "中美会谈恢复 (Chinese: China-US talks resume)"
+
+
+def test_translations_are_checked_before_they_are_used():
+    from tasks.summarize.translate import parse_translations
+
+    good, errors = parse_translations('{"translations": [{"id": 1, "english": "Talks"}]}', 1)
+    assert good == {1: "Talks"} and errors == []
+    _, errors = parse_translations('{"translations": [{"id": 3, "english": ""}]}', 2)
+    assert "is not a headline id" in errors[0] and "no translation for headline(s) [1, 2]" in errors
+    _, errors = parse_translations("not json", 1)
+    assert errors[0].startswith("invalid JSON")
