@@ -216,7 +216,10 @@ def report(pairs: list[Pair], decided: np.ndarray, lexical: dict[int, bool]) -> 
 
 
 def _row(name: str, n: int, precision: float, recall: float, f1: float) -> None:
-    print(f"  {name:28}{n:>5}{precision:>11.1%}{recall:>8.1%}{f1:>7.2f}")
+    def share(value: float, width: int) -> str:  # "-": nothing decided, or nothing to find
+        return f"{'-':>{width}}" if np.isnan(value) else f"{value:>{width}.1%}"
+
+    print(f"  {name:28}{n:>5}{share(precision, 11)}{share(recall, 8)}{f1:>7.2f}")
 
 
 def _days(pair: Pair) -> float:
