@@ -1,7 +1,7 @@
 -- The articles of a topic's stories on the days $2..$3 (the days before the one being grouped),
 -- each feed item once (its latest day), with its story and the story's first day: what a day's
 -- stories are matched against. $1 topic.
-SELECT c.logical_date, c.article_id, c.story_id, a.title,
+SELECT c.logical_date, c.article_id, c.story_id, a.title, a.language, a.published_at,
        coalesce(a.link, a.article_id) AS item, s.first_seen
 FROM story_clusters c
 JOIN articles a USING (topic, logical_date, article_id)

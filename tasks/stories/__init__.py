@@ -24,9 +24,11 @@ from parallax.storage.ledger import stage
 from parallax.topics import Topic
 from parallax.window import usable
 from tasks.stories.build import DayInput, build_stories
-from tasks.stories.match import Headline, same_event
+from tasks.stories.match import Headline, margins
 
-LOOSE_SCORE = 0.86  # a pair scored at least this may report one event: no blindspot then
+# A pair this close below its threshold may still report one event: a story some other side
+# reported that closely is not called a blindspot.
+LOOSE_MARGIN = 0.03
 
 
 @task(name="stories", cache_policy=NO_CACHE, task_run_name="stories {run.topic}")
@@ -59,10 +61,12 @@ def stories_day(
         earlier_vectors, more = embed_texts(db, earlier["title"].astype(str).tolist(), embedder)
         yesterday = earlier.loc[earlier["logical_date"] == day - dt.timedelta(days=1), "item"]
 
+        countries = [c for p in topic.perspectives for c in p.countries]
+
         def matcher(
             headlines: Sequence[Headline], vectors: np.ndarray
         ) -> tuple[np.ndarray, np.ndarray]:
-            return same_event(headlines, vectors, lexicon)
+            return margins(headlines, vectors, lexicon, countries, topic.id)
 
         clusters, stories = build_stories(
             DayInput(
@@ -75,7 +79,7 @@ def stories_day(
                 earlier=earlier,
                 earlier_vectors=earlier_vectors,
                 yesterday_items=set(yesterday),
-                loose_score=LOOSE_SCORE,
+                loose_score=-LOOSE_MARGIN,
             ),
             matcher,
         )

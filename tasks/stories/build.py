@@ -47,12 +47,16 @@ class DayInput:
     earlier: pd.DataFrame
     earlier_vectors: np.ndarray
     yesterday_items: Collection[str]
-    loose_score: float  # a pair scored at least this may report one event
+    loose_score: float  # a pair scored at least this (matcher's scale) may report one event
 
 
 def _headlines(frame: pd.DataFrame) -> list[Headline]:
     return [
-        Headline(title=str(t), language=lang if isinstance(lang, str) else None, published_at=p)
+        Headline(
+            title=str(t),
+            language=lang if isinstance(lang, str) else "",
+            published_at=None if pd.isna(p) else p,
+        )
         for t, lang, p in zip(
             frame["title"], frame["language"], frame["published_at"].tolist(), strict=True
         )
@@ -65,7 +69,7 @@ def build_stories(day: DayInput, matcher: Matcher) -> tuple[pd.DataFrame, pd.Dat
     n, m = len(articles), len(day.earlier)
     if n == 0:
         return _empty(CLUSTER_COLUMNS), _empty(DAY_STORY_COLUMNS)
-    together = pd.concat([articles, day.earlier.assign(language=None)], ignore_index=True)
+    together = pd.concat([articles, day.earlier], ignore_index=True)
     decided, score = matcher(
         _headlines(together), np.vstack([day.vectors, day.earlier_vectors]) if m else day.vectors
     )

@@ -84,6 +84,7 @@ def test_answers_that_fail_validation_end_with_exit_code_3(
     monkeypatch.setenv("PARALLAX_LLM_MODEL", STUB_MODEL)
     monkeypatch.setenv("PARALLAX_LLM_API_BASE", llm_stub.api_base)
     monkeypatch.setenv("OPENAI_API_KEY", SENTINEL_KEY)
+    llm_stub.answer_translations = True
     llm_stub.script(StubReply.text("not json at all"), StubReply.json({"highlights": []}))
     code, lines = _run()
     assert code == 3, lines

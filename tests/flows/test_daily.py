@@ -29,7 +29,7 @@ TABLES = (
     "summaries",
     "digests",
 )
-LEDGER = {"runs": 1, "stage_runs": 8}  # rows one topic-run adds (and one raw fetch per feed)
+LEDGER = {"runs": 1, "stage_runs": 9}  # rows one topic-run adds (and one raw fetch per feed)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from tests.support.llm_stub import (
     ReceivedRequest,
     StubReply,
     any_answer,
+    is_translation,
     valid_answer,
 )
 
@@ -46,6 +47,7 @@ def test_llm_pages_cite_valid_sources_and_replays_cost_no_calls(
     from flows.daily import daily_digest
 
     llm_stub.responder = valid_answer
+    llm_stub.answer_translations = True  # the Chinese side's headlines
     with SampleFeedServer(Settings().topics_file) as server:
         monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
         (result,) = daily_digest(topics=["us-china"], date=SAMPLE_DATE)
@@ -53,7 +55,7 @@ def test_llm_pages_cite_valid_sources_and_replays_cost_no_calls(
         page = Path(result.page).read_text(encoding="utf-8")
         daily_digest(topics=["us-china"], date=SAMPLE_DATE)
 
-    assert result.status == "succeeded" and calls_first == 1
+    assert result.status == "succeeded" and calls_first == 2  # the summary, one translation
     assert len(llm_stub.requests) == calls_first  # the re-run was answered from the cache
     assert f"summarizer: llm:{STUB_MODEL}" in page
     assert "## Where They Differ" in page
@@ -81,6 +83,7 @@ def test_publish_renders_what_summarize_stored(prefect_harness, env, monkeypatch
     from flows.replay import replay
 
     llm_stub.responder = valid_answer
+    llm_stub.answer_translations = True  # the Chinese side's headlines
     with SampleFeedServer(Settings().topics_file) as server:
         monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
         (result,) = daily_digest(topics=["us-china"], date=SAMPLE_DATE)
@@ -101,18 +104,21 @@ def test_invalid_answers_fall_back_to_extractive_with_the_reason(
 ):
     from flows.daily import daily_digest
 
+    llm_stub.answer_translations = True  # Spanish headlines: one translation call besides
     llm_stub.script(StubReply.text("not json at all"), StubReply.json({"highlights": []}))
     with SampleFeedServer(Settings().topics_file) as server:
         monkeypatch.setenv("PARALLAX_GOOGLE_NEWS_URL", server.base_url)
         (result,) = daily_digest(topics=["venezuela"], date=SAMPLE_DATE)
 
     page = Path(result.page).read_text(encoding="utf-8")
-    assert result.status == "succeeded" and len(llm_stub.requests) == 2
+    summaries = [r for r in llm_stub.requests if not is_translation(r)]
+    assert result.status == "succeeded" and len(summaries) == 2
     assert "summarizer: extractive" in page
     with duckdb.connect(str(env / "p.duckdb"), read_only=True) as con:
         (note,) = con.execute("SELECT note FROM summaries").fetchone()
         errors = con.execute(
-            "SELECT validation_errors FROM llm_calls ORDER BY created_at"
+            "SELECT validation_errors FROM llm_calls WHERE purpose LIKE 'summarize%'"
+            " ORDER BY created_at"
         ).fetchall()
     assert "fell back" in note.lower() or "extractive" in note.lower()
     assert any("invalid JSON" in e for e in errors[0][0])
@@ -162,7 +168,7 @@ def test_a_rejected_relevance_answer_is_judged_locally_and_the_page_says_so(
     monkeypatch.setenv("PARALLAX_RELEVANCE_WITH_LLM", "true")
 
     def broken_relevance(request: ReceivedRequest) -> StubReply:
-        if any("</headlines>" in str(m["content"]) for m in request.messages):
+        if any("You judge whether" in str(m["content"]) for m in request.messages):
             return StubReply.json({"judgements": [{"id": 1, "on_topic": "maybe"}]})
         return any_answer(request)
 

@@ -88,6 +88,8 @@ class LLMStub:
         self.requests: list[ReceivedRequest] = []
         self.default: StubReply = StubReply.server_error(message="stub script exhausted")
         self.responder: Responder | None = None
+        # Headline translations are answered apart, so a script is only the other calls.
+        self.answer_translations = False
         self.max_in_flight = 0
         self._script: deque[StubReply] = deque()
         self._lock = threading.Lock()
@@ -126,6 +128,8 @@ class LLMStub:
     def _next_reply(self, request: ReceivedRequest) -> StubReply:
         with self._lock:
             self.requests.append(request)
+            if self.answer_translations and is_translation(request):
+                return translate_answer(request)
             if self._script:
                 return self._script.popleft()
         if self.responder is not None:
@@ -274,6 +278,12 @@ def relevance_answer(request: ReceivedRequest) -> StubReply:
     )
 
 
+def is_translation(request: ReceivedRequest) -> bool:
+    return any(
+        "You translate news headlines" in str(m.get("content", "")) for m in request.messages
+    )
+
+
 def translate_answer(request: ReceivedRequest) -> StubReply:
     """Renders every headline of a translation prompt as "English of <headline>"."""
     prompt = next(
@@ -296,7 +306,7 @@ def any_answer(request: ReceivedRequest) -> StubReply:
     headlines, which headlines are on-topic, which country an outlet is from (an honest
     "unknown"), or the summary."""
     content = " ".join(str(m.get("content", "")) for m in request.messages)
-    if "You translate news headlines" in content:
+    if is_translation(request):
         return translate_answer(request)
     if "</headlines>" in content:
         return relevance_answer(request)
