@@ -1,5 +1,7 @@
-"""Stories: looser groups of a day's articles about one event, across sides, and which sides'
-press covered each ("covered by both" / "blindspots")."""
+"""The lexical story rule the pipeline used before the stories stage (tasks/stories/): looser
+groups of a day's articles by shared event words, one language at a time. No stage runs it
+now; benchmarks/stories.py scores it beside the cross-lingual matcher as the baseline that
+matcher must not lose to on same-language pairs."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from parallax.storage.ledger import stage
 from parallax.topics import Topic
 from parallax.window import usable
 from tasks.stories.build import DayInput, build_stories
-from tasks.stories.match import Headline, margins
+from tasks.stories.match import Headline, ScoredPairs, scored_pairs
 
 # A pair this close below its threshold may still report one event: a story some other side
 # reported that closely is not called a blindspot.
@@ -63,10 +63,10 @@ def stories_day(
 
         countries = [c for p in topic.perspectives for c in p.countries]
 
-        def matcher(
-            headlines: Sequence[Headline], vectors: np.ndarray
-        ) -> tuple[np.ndarray, np.ndarray]:
-            return margins(headlines, vectors, lexicon, countries, topic.id)
+        def matcher(headlines: Sequence[Headline], vectors: np.ndarray) -> ScoredPairs:
+            return scored_pairs(
+                headlines, vectors, lexicon, countries, topic.id, floor=-LOOSE_MARGIN
+            )
 
         clusters, stories = build_stories(
             DayInput(

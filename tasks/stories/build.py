@@ -19,10 +19,11 @@ import numpy as np
 import pandas as pd
 
 from tasks.stories.clusters import continued_stories, group_events, new_story_id
-from tasks.stories.match import Headline
+from tasks.stories.match import Headline, ScoredPairs
 
 # (headlines, their vectors) -> (same event: n x n bool, how sure: n x n float)
-Matcher = Callable[[Sequence[Headline], np.ndarray], tuple[np.ndarray, np.ndarray]]
+# The pairs of a batch that are, or may be, the same event (decided: margin >= 0).
+Matcher = Callable[[Sequence[Headline], np.ndarray], ScoredPairs]
 
 CLUSTER_COLUMNS = ("article_id", "cluster_id", "story_id", "side", "score")
 DAY_STORY_COLUMNS = (
@@ -47,7 +48,7 @@ class DayInput:
     earlier: pd.DataFrame
     earlier_vectors: np.ndarray
     yesterday_items: Collection[str]
-    loose_score: float  # a pair scored at least this (matcher's scale) may report one event
+    loose_score: float  # a pair whose margin reaches this may report one event
 
 
 def _headlines(frame: pd.DataFrame) -> list[Headline]:
@@ -70,51 +71,59 @@ def build_stories(day: DayInput, matcher: Matcher) -> tuple[pd.DataFrame, pd.Dat
     if n == 0:
         return _empty(CLUSTER_COLUMNS), _empty(DAY_STORY_COLUMNS)
     together = pd.concat([articles, day.earlier], ignore_index=True)
-    decided, score = matcher(
+    pairs = matcher(
         _headlines(together), np.vstack([day.vectors, day.earlier_vectors]) if m else day.vectors
     )
+    today = pairs.where(pairs.second < n)
+    to_earlier = pairs.where((pairs.first < n) & (pairs.second >= n) & pairs.decided)
     index = {aid: i for i, aid in enumerate(articles["article_id"])}
     copies = [(index[a], index[b]) for a, b in day.copies.items() if a in index and b in index]
-    labels = group_events(decided[:n, :n], score[:n, :n], copies)
-    items = articles["item"].to_numpy(dtype=object)
-    same_item = (
-        items[:, None] == day.earlier["item"].to_numpy(dtype=object)[None, :]
-        if m
-        else np.zeros((n, 0), dtype=bool)
-    )
+    decided = today.where(today.decided)
+    labels = group_events(n, decided.first, decided.second, decided.margin, copies)
+    earlier_at: dict[object, list[int]] = {}
+    for j, item in enumerate(day.earlier["item"].tolist()):
+        earlier_at.setdefault(item, []).append(j)
+    same_item = [
+        (i, j) for i, item in enumerate(articles["item"].tolist()) for j in earlier_at.get(item, [])
+    ]
     continued = continued_stories(
-        labels, decided[:n, n:], day.earlier["story_id"].tolist(), same_item
+        labels,
+        zip(to_earlier.first.tolist(), (to_earlier.second - n).tolist(), strict=True),
+        day.earlier["story_id"].tolist(),
+        same_item,
     )
     story_of_group = {
         group: continued.get(group)
         or new_story_id(day.topic, day.day, articles.loc[labels == group, "article_id"])
         for group in np.unique(labels).tolist()
     }
-    clusters = _cluster_rows(articles, labels, score[:n, :n], story_of_group)
+    clusters = _cluster_rows(articles, labels, decided, story_of_group)
     first_seen = dict(zip(day.earlier["story_id"], day.earlier["first_seen"], strict=True))
-    stories = _day_story_rows(day, articles, clusters, score[:n, :n], first_seen)
+    stories = _day_story_rows(day, articles, clusters, today, first_seen)
     return clusters, stories
 
 
 def _cluster_rows(
-    articles: pd.DataFrame, labels: np.ndarray, score: np.ndarray, story_of: dict[int, str]
+    articles: pd.DataFrame, labels: np.ndarray, decided: ScoredPairs, story_of: dict[int, str]
 ) -> pd.DataFrame:
+    """One row per article; ``score``: its strongest decided pair inside its story."""
+    best = np.zeros(len(articles))
+    inside = labels[decided.first] == labels[decided.second]
+    for ends in (decided.first[inside], decided.second[inside]):
+        np.maximum.at(best, ends, decided.score[inside])
     rows = []
     for group in np.unique(labels).tolist():
         members = np.flatnonzero(labels == group)
         ids = articles.loc[members, "article_id"].tolist()
         cluster_id = "c" + hashlib.sha1("\n".join(sorted(ids)).encode()).hexdigest()[:12]
-        inside = score[np.ix_(members, members)].astype(float)
-        np.fill_diagonal(inside, -np.inf)
-        best = inside.max(axis=1) if len(members) > 1 else np.zeros(1)
-        for i, link in zip(members.tolist(), best.tolist(), strict=True):
+        for i in members.tolist():
             rows.append(
                 {
                     "article_id": articles.at[i, "article_id"],
                     "cluster_id": cluster_id,
                     "story_id": story_of[group],
                     "side": articles.at[i, "side"],
-                    "score": round(max(float(link), 0.0), 4),
+                    "score": round(float(best[i]), 4),
                 }
             )
     return pd.DataFrame(rows, columns=list(CLUSTER_COLUMNS))
@@ -124,16 +133,21 @@ def _day_story_rows(
     day: DayInput,
     articles: pd.DataFrame,
     clusters: pd.DataFrame,
-    score: np.ndarray,
+    today: ScoredPairs,
     first_seen: dict[str, object],
 ) -> pd.DataFrame:
     story = clusters.set_index("article_id").loc[articles["article_id"], "story_id"].to_numpy()
     on_side = (articles["on_topic"].astype(bool) & articles["side"].isin(day.sides)).to_numpy()
+    loose = today.where(today.margin >= day.loose_score)
+    near_of: dict[int, set[int]] = {}
+    for a, b in zip(loose.first.tolist(), loose.second.tolist(), strict=True):
+        near_of.setdefault(a, set()).add(b)
+        near_of.setdefault(b, set()).add(a)
     rows = []
     for story_id in sorted(set(story.tolist())):
         members = np.flatnonzero(story == story_id)
         own = members[on_side[members]]
-        near = np.flatnonzero((score[members] >= day.loose_score).any(axis=0) & on_side)
+        near = [j for i in members.tolist() for j in near_of.get(i, ()) if on_side[j]]
         frame = articles.loc[members]
         lead = frame.sort_values(["on_topic", "published_at"], ascending=[False, True]).iloc[0]
         rows.append(

@@ -1,15 +1,16 @@
 """From pair decisions to stories: the day's events, and the earlier story each one continues.
 
-Pure functions over arrays. ``decided`` (n x n, bool) says which pairs of articles report the
-same event and ``score`` (n x n) how sure that is (match.py). Grouping is average linkage: two
-groups join when at least half of their cross pairs are decided the same event, strongest pairs
-first, so one loose link cannot chain two events into one story. Copies (dedupe's decisions)
-are always one story.
+Pure functions over arrays of pairs: ``first``/``second`` (positions of two articles) decided
+the same event, ``strength`` how sure (match.py). Grouping is average linkage: two groups join
+when at least half of their cross pairs are decided the same event, strongest pairs first, so
+one loose link cannot chain two events into one story. Copies (dedupe's decisions) are always
+one story. Pairs not listed are not the same event.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -18,9 +19,12 @@ LINKAGE = 0.5  # share of cross pairs that must be the same event for two groups
 
 
 class _Groups:
+    """Union-find over articles that also counts the decided pairs between any two groups."""
+
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
-        self.members: dict[int, list[int]] = {i: [i] for i in range(n)}
+        self.size = [1] * n
+        self.links: dict[int, Counter[int]] = {}
 
     def root(self, i: int) -> int:
         while self.parent[i] != i:
@@ -28,33 +32,51 @@ class _Groups:
             i = self.parent[i]
         return i
 
+    def link(self, a: int, b: int) -> None:
+        ra, rb = self.root(a), self.root(b)
+        if ra != rb:
+            self.links.setdefault(ra, Counter())[rb] += 1
+            self.links.setdefault(rb, Counter())[ra] += 1
+
+    def linkage(self, ra: int, rb: int) -> float:
+        return self.links.get(ra, Counter())[rb] / (self.size[ra] * self.size[rb])
+
     def join(self, a: int, b: int) -> None:
         ra, rb = self.root(a), self.root(b)
         if ra == rb:
             return
-        if len(self.members[ra]) < len(self.members[rb]):
+        if self.size[ra] < self.size[rb]:
             ra, rb = rb, ra
         self.parent[rb] = ra
-        self.members[ra] += self.members.pop(rb)
+        self.size[ra] += self.size[rb]
+        moved = self.links.pop(rb, Counter())
+        moved.pop(ra, None)
+        mine = self.links.setdefault(ra, Counter())
+        mine.pop(rb, None)
+        for other, count in moved.items():
+            mine[other] += count
+            theirs = self.links[other]
+            theirs[ra] += theirs.pop(rb)
 
 
 def group_events(
-    decided: np.ndarray, score: np.ndarray, copies: Iterable[tuple[int, int]] = ()
+    n: int,
+    first: np.ndarray,
+    second: np.ndarray,
+    strength: np.ndarray,
+    copies: Iterable[tuple[int, int]] = (),
 ) -> np.ndarray:
     """A group number per article (0..k-1, in order of first member): average linkage over
     the decided pairs, copies joined first."""
-    n = len(decided)
     groups = _Groups(n)
     for a, b in copies:
         groups.join(a, b)
-    rows, cols = np.nonzero(np.triu(decided, k=1))
-    order = np.lexsort((cols, rows, -score[rows, cols]))  # strongest first, ties by position
-    for a, b in zip(rows[order].tolist(), cols[order].tolist(), strict=True):
+    for a, b in zip(first.tolist(), second.tolist(), strict=True):
+        groups.link(a, b)
+    order = np.lexsort((second, first, -strength))  # strongest first, ties by position
+    for a, b in zip(first[order].tolist(), second[order].tolist(), strict=True):
         ra, rb = groups.root(a), groups.root(b)
-        if ra == rb:
-            continue
-        cross = decided[np.ix_(groups.members[ra], groups.members[rb])]
-        if cross.mean() >= LINKAGE:
+        if ra != rb and groups.linkage(ra, rb) >= LINKAGE:
             groups.join(a, b)
     labels = np.empty(n, dtype=np.int64)
     numbers: dict[int, int] = {}
@@ -65,31 +87,35 @@ def group_events(
 
 def continued_stories(
     labels: np.ndarray,
-    decided_earlier: np.ndarray,
+    decided: Iterable[tuple[int, int]],
     earlier_story: Sequence[str],
-    same_item: np.ndarray,
+    same_item: Iterable[tuple[int, int]],
 ) -> dict[int, str]:
     """For each group of the day that continues an earlier story, that story's id.
 
-    ``decided_earlier`` (n x m): the day's articles against the m articles of the earlier days'
-    stories (``earlier_story`` their ids); ``same_item`` (n x m): the same feed item seen
-    again (its link), which continues its story by itself. A group continues the earlier story
-    with which at least half of its cross pairs are decided (the best one when several).
+    ``decided``: pairs (a day's article, an article of the earlier days' stories, whose ids
+    are ``earlier_story``) decided the same event; ``same_item``: pairs that are the same feed
+    item seen again (its link), which continues its story by itself. A group continues the
+    earlier story with which at least half of its cross pairs are decided (the best one when
+    several; ties: the first story id in sorted order).
     """
     if not len(earlier_story) or not len(labels):
         return {}
-    story_ids, story_of = np.unique(np.asarray(earlier_story, dtype=str), return_inverse=True)
-    in_group = np.eye(int(labels.max()) + 1)[labels]  # n x g
-    in_story = np.eye(len(story_ids))[story_of]  # m x s
-    pairs = np.outer(in_group.sum(axis=0), in_story.sum(axis=0))
-    share = (in_group.T @ decided_earlier.astype(float) @ in_story) / pairs
-    seen_again = (in_group.T @ same_item.astype(float) @ in_story) > 0
-    rank = np.where(seen_again, 1.0 + share, share)  # the same item again ranks first
+    group_size = Counter(labels.tolist())
+    story_size = Counter(earlier_story)
+    shared: Counter[tuple[int, str]] = Counter(
+        (int(labels[i]), earlier_story[j]) for i, j in decided
+    )
+    again = {(int(labels[i]), earlier_story[j]) for i, j in same_item}
+    ranked = []
+    for group, story in set(shared) | again:
+        share = shared[(group, story)] / (group_size[group] * story_size[story])
+        rank = 1.0 + share if (group, story) in again else share  # the same item ranks first
+        ranked.append((group, -rank, story))
     found: dict[int, str] = {}
-    for group, row in enumerate(rank):
-        best = int(np.argmax(row))  # ties: the first story id in sorted order
-        if row[best] >= LINKAGE:
-            found[group] = str(story_ids[best])
+    for group, negative_rank, story in sorted(ranked):  # best first, then story id
+        if group not in found and -negative_rank >= LINKAGE:
+            found[group] = story
     return found
 
 

@@ -12,39 +12,47 @@ import pytest
 
 from tasks.stories.build import DayInput, build_stories
 from tasks.stories.clusters import continued_stories, group_events, new_story_id
-from tasks.stories.match import Headline
+from tasks.stories.match import Headline, ScoredPairs
 
 # --- grouping and continuation (pure) ----------------------------------------------------------
 
 
-def _pairs(n: int, same: Sequence[tuple[int, int]], score: float = 0.95):
-    decided = np.zeros((n, n), dtype=bool)
-    scores = np.full((n, n), 0.5)
-    for a, b in same:
-        decided[a, b] = decided[b, a] = True
-        scores[a, b] = scores[b, a] = score
-    return decided, scores
+def _pairs(same: Sequence[tuple[int, int]], ordered: bool = False):
+    """Decided pairs, all as strong (taken in order of position) or, ``ordered``, strongest
+    first as listed."""
+    first, second = (np.array(x, dtype=np.int64) for x in zip(*same, strict=True))
+    strength = np.linspace(0.2, 0.1, len(first)) if ordered else np.full(len(first), 0.05)
+    return first, second, strength
 
 
 def test_one_loose_link_does_not_chain_two_events():
     # 0-1-2 one event, 3-4-5 another, and a single pair (2, 3) decided across them.
-    decided, score = _pairs(6, [(0, 1), (0, 2), (1, 2), (3, 4), (3, 5), (4, 5), (2, 3)])
-    labels = group_events(decided, score)
+    labels = group_events(6, *_pairs([(0, 1), (0, 2), (1, 2), (2, 3), (3, 4), (3, 5), (4, 5)]))
     assert labels.tolist() == [0, 0, 0, 1, 1, 1]
 
 
+def test_groups_join_when_half_their_cross_pairs_are_the_same_event():
+    # {0, 1} and {2, 3}: two of their four cross pairs decided (half) join them; then {4} has
+    # one of four pairs with the joined group and stays apart.
+    pairs = [(0, 1), (2, 3), (0, 2), (1, 3), (3, 4)]
+    assert group_events(5, *_pairs(pairs, ordered=True)).tolist() == [0, 0, 0, 0, 1]
+    # one cross pair of four: {0, 1} and {2, 3} stay apart, and {4} joins {2, 3} (one of two)
+    fewer = [(0, 1), (2, 3), (0, 2), (3, 4)]
+    assert group_events(5, *_pairs(fewer, ordered=True)).tolist() == [0, 0, 1, 1, 1]
+
+
 def test_copies_are_one_story_whatever_the_scores():
-    decided, score = _pairs(3, [])
-    assert group_events(decided, score, copies=[(0, 2)]).tolist() == [0, 1, 0]
+    none = np.zeros(0, dtype=np.int64)
+    assert group_events(3, none, none, np.zeros(0), copies=[(0, 2)]).tolist() == [0, 1, 0]
 
 
 def test_a_group_continues_the_story_it_mostly_matches_or_shares_an_item_with():
     labels = np.array([0, 0, 1, 2])
     earlier = ["sA", "sA", "sB"]
-    decided = np.array([[1, 1, 0], [1, 0, 0], [0, 0, 0], [0, 0, 0]], dtype=bool)
-    same_item = np.zeros((4, 3), dtype=bool)
-    same_item[2, 2] = True  # the same feed item seen again
+    decided = [(0, 0), (0, 1), (1, 0)]  # 3 of group 0's 4 pairs with sA
+    same_item = [(2, 2)]  # the same feed item seen again
     assert continued_stories(labels, decided, earlier, same_item) == {0: "sA", 1: "sB"}
+    assert continued_stories(labels, decided[:1], earlier, []) == {}  # 1 of 4: not enough
 
 
 def test_a_new_story_is_named_the_same_on_a_rerun():
@@ -60,11 +68,12 @@ EVENT, OTHER = np.eye(4)[0], np.eye(4)[1]
 
 
 def _exact_matcher(headlines: Sequence[Headline], vectors: np.ndarray):
-    """Same event when the vectors are equal: the test decides the events."""
+    """Same event when the vectors are equal (cosine above 0.99): the test decides the events;
+    pairs down to 0.1 below that are near misses."""
     score = vectors @ vectors.T
-    decided = score > 0.99
-    np.fill_diagonal(decided, False)
-    return decided, score
+    first, second = np.nonzero(np.triu(score >= 0.89, k=1))
+    pair_score = score[first, second]
+    return ScoredPairs(first, second, pair_score, pair_score - 0.99)
 
 
 def _day(day: str, rows: list[tuple], earlier: pd.DataFrame, yesterday: set[str]) -> DayInput:
@@ -81,7 +90,7 @@ def _day(day: str, rows: list[tuple], earlier: pd.DataFrame, yesterday: set[str]
         earlier=earlier.drop(columns="vector"),
         earlier_vectors=np.vstack(earlier["vector"]) if len(earlier) else np.zeros((0, 4)),
         yesterday_items=yesterday,
-        loose_score=0.9,
+        loose_score=-0.05,
     )
 
 
@@ -181,7 +190,7 @@ def test_the_same_event_in_four_languages_is_one_story(embedder):
     from parallax.embeddings import embed_texts
     from parallax.lexicon import load_lexicon
     from parallax.settings import Settings
-    from tasks.stories.match import same_event
+    from tasks.stories.match import scored_pairs
 
     titles = [
         ("en", "US tightens export controls on advanced AI chips to China"),
@@ -199,7 +208,7 @@ def test_the_same_event_in_four_languages_is_one_story(embedder):
     ]
     day = _day("2026-03-01", rows, _earlier([]), set())
     day = DayInput(**{**day.__dict__, "topic": "us-china", "sides": ["us", "china"]})
-    clusters, _ = build_stories(day, lambda h, v: same_event(h, v, lexicon))
+    clusters, _ = build_stories(day, lambda h, v: scored_pairs(h, v, lexicon, floor=-0.03))
     story_of = clusters.set_index("article_id")["story_id"]
     assert story_of[["a0", "a1", "a2", "a3"]].nunique() == 1
     assert story_of["a4"] != story_of["a0"] and story_of["a5"] != story_of["a0"]

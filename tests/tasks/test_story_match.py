@@ -23,7 +23,9 @@ from tasks.stories.match import (
     Headline,
     MatchSettings,
     explain_pair,
+    nearest_pairs,
     same_event,
+    scored_pairs,
 )
 
 DAY = dt.date(2026, 5, 22)
@@ -180,6 +182,35 @@ def test_decisions_are_deterministic_and_do_not_depend_on_order(lexicon: Lexicon
     assert np.array_equal(shuffled, decided[np.ix_(order, order)])
     assert np.allclose(shuffled_score, score[np.ix_(order, order)])
     assert decided.diagonal().all()
+
+
+def test_the_stage_s_pairs_are_the_batch_decisions(lexicon: Lexicon) -> None:
+    """scored_pairs (what the stage uses: nearest neighbours, blocks of rows) decides as
+    same_event does on the whole batch, and keeps the near misses down to its floor."""
+    rng = np.random.default_rng(7)
+    base = rng.normal(size=(4, 384)).astype(np.float32)
+    noise = rng.uniform(0.2, 0.5, size=(40, 1)) * rng.normal(size=(40, 384))
+    vectors = base[rng.integers(0, 4, size=40)] + noise  # cosines spread around the thresholds
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    headlines = [
+        Headline(f"Headline {i} with {i % 5 * 10} ships", lang, DAY + dt.timedelta(days=i % 4))
+        for i, lang in zip(range(40), itertools.cycle(["en", "zh", "ja", "es"]), strict=False)
+    ]
+    decided, score = same_event(headlines, vectors, lexicon)
+    pairs = scored_pairs(headlines, vectors, lexicon, floor=-0.03)
+    upper = np.triu(np.ones_like(decided), k=1)
+    assert decided[upper].any() and not decided[upper].all()
+    got = set(zip(pairs.first[pairs.decided].tolist(), pairs.second[pairs.decided].tolist()))
+    assert got == set(zip(*np.nonzero(decided & upper), strict=True))
+    assert np.allclose(pairs.score, score[pairs.first, pairs.second])
+    assert pairs.margin.min() >= -0.03 and (pairs.margin < 0).any()
+
+
+def test_each_title_is_compared_with_its_nearest_only() -> None:
+    vectors = np.ones((600, 4), dtype=np.float32) / 2  # all alike: every pair qualifies
+    first, second = nearest_pairs(vectors, 0.5, neighbours=3)
+    assert (first < second).all() and len(first) <= 600 * 3  # not 600 x 599 / 2
+    assert np.bincount(np.concatenate([first, second]), minlength=600).min() >= 3
 
 
 def test_vectors_must_match_the_headlines(lexicon: Lexicon) -> None:
