@@ -24,7 +24,8 @@ from parallax.storage.ledger import stage
 from parallax.topics import Topic
 from parallax.window import usable
 from tasks.stories.build import DayInput, build_stories
-from tasks.stories.match import Headline, ScoredPairs, scored_pairs
+from tasks.stories.match import Headline
+from tasks.stories.pairs import ScoredPairs, scored_pairs
 
 # A pair this close below its threshold may still report one event: a story some other side
 # reported that closely is not called a blindspot.

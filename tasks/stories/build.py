@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from tasks.stories.clusters import continued_stories, group_events, new_story_id
-from tasks.stories.match import Headline, ScoredPairs
+from tasks.stories.match import Headline
+from tasks.stories.pairs import ScoredPairs
 
 # (headlines, their vectors) -> (same event: n x n bool, how sure: n x n float)
 # The pairs of a batch that are, or may be, the same event (decided: margin >= 0).

@@ -12,7 +12,8 @@ import pytest
 
 from tasks.stories.build import DayInput, build_stories
 from tasks.stories.clusters import continued_stories, group_events, new_story_id
-from tasks.stories.match import Headline, ScoredPairs
+from tasks.stories.match import Headline
+from tasks.stories.pairs import ScoredPairs
 
 # --- grouping and continuation (pure) ----------------------------------------------------------
 
@@ -190,7 +191,7 @@ def test_the_same_event_in_four_languages_is_one_story(embedder):
     from parallax.embeddings import embed_texts
     from parallax.lexicon import load_lexicon
     from parallax.settings import Settings
-    from tasks.stories.match import scored_pairs
+    from tasks.stories.pairs import scored_pairs
 
     titles = [
         ("en", "US tightens export controls on advanced AI chips to China"),

@@ -23,10 +23,9 @@ from tasks.stories.match import (
     Headline,
     MatchSettings,
     explain_pair,
-    nearest_pairs,
     same_event,
-    scored_pairs,
 )
+from tasks.stories.pairs import nearest_pairs, scored_pairs
 
 DAY = dt.date(2026, 5, 22)
 CHINA_JAPAN = ["CN", "HK", "JP"]
@@ -200,7 +199,8 @@ def test_the_stage_s_pairs_are_the_batch_decisions(lexicon: Lexicon) -> None:
     pairs = scored_pairs(headlines, vectors, lexicon, floor=-0.03)
     upper = np.triu(np.ones_like(decided), k=1)
     assert decided[upper].any() and not decided[upper].all()
-    got = set(zip(pairs.first[pairs.decided].tolist(), pairs.second[pairs.decided].tolist()))
+    decided_pairs = pairs.where(pairs.decided)
+    got = set(zip(decided_pairs.first.tolist(), decided_pairs.second.tolist(), strict=True))
     assert got == set(zip(*np.nonzero(decided & upper), strict=True))
     assert np.allclose(pairs.score, score[pairs.first, pairs.second])
     assert pairs.margin.min() >= -0.03 and (pairs.margin < 0).any()

@@ -1,0 +1,156 @@
+"""The same-event pairs of a whole day, in memory linear in its articles: each title is
+compared with its nearest titles only (by cosine, a block of rows at a time), and match.py's
+evidence is scored on those pairs. The decisions are ``same_event``'s for the batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from parallax.lexicon import Lexicon
+from tasks.stories.match import (
+    DEFAULT_SETTINGS,
+    SCRIPTS,
+    Headline,
+    MatchSettings,
+    PairTerms,
+    TitleEvidence,
+    combined_score,
+    language_of,
+    title_evidence,
+)
+
+# One event rarely has more reports in a day than this.
+NEIGHBOURS = 50
+BLOCK_ROWS = 256
+
+
+@dataclass(frozen=True)
+class ScoredPairs:
+    """Pairs of a batch (``first`` < ``second``, positions in the batch) with their score and
+    margin: the score minus the threshold of the pair's languages, so pairs of any languages
+    compare on one scale; a margin >= 0 is decided the same event."""
+
+    first: np.ndarray
+    second: np.ndarray
+    score: np.ndarray
+    margin: np.ndarray
+
+    @property
+    def decided(self) -> np.ndarray:
+        return self.margin >= 0
+
+    def where(self, keep: np.ndarray) -> ScoredPairs:
+        return ScoredPairs(self.first[keep], self.second[keep], self.score[keep], self.margin[keep])
+
+
+def scored_pairs(
+    headlines: Sequence[Headline],
+    vectors: np.ndarray,
+    lexicon: Lexicon,
+    topic_countries: Iterable[str] = (),
+    topic: str | None = None,
+    floor: float = 0.0,
+    settings: MatchSettings = DEFAULT_SETTINGS,
+    neighbours: int = NEIGHBOURS,
+) -> ScoredPairs:
+    """The pairs whose margin reaches ``floor`` (below 0: near misses too), among each title's
+    ``neighbours`` nearest: the decisions of ``same_event`` for a batch of any size, in memory
+    linear in it."""
+    if len(headlines) != len(vectors):
+        raise ValueError(f"{len(headlines)} headlines but {len(vectors)} vectors")
+    vectors = np.asarray(vectors, dtype=np.float32)
+    evidence = [title_evidence(h, lexicon, topic_countries, topic) for h in headlines]
+    most_bonus = (
+        settings.shared_figure_bonus
+        + 2 * settings.shared_name_bonus
+        + settings.shared_third_country_bonus
+    )
+    lowest = min(
+        settings.same_language_threshold,
+        settings.same_script_threshold,
+        settings.cross_script_threshold,
+    )
+    first, second = nearest_pairs(vectors, lowest + floor - most_bonus, neighbours)
+    score = combined_score(pair_terms_at(evidence, vectors, first, second), settings)
+    languages = [e.language for e in evidence]
+    margin = score - _pair_thresholds(languages, first, second, settings)
+    return ScoredPairs(first, second, score, margin).where(margin >= floor)
+
+
+def nearest_pairs(
+    vectors: np.ndarray, cutoff: float, neighbours: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(first, second), first < second: each row's ``neighbours`` nearest rows whose cosine
+    reaches ``cutoff``, computed a block of rows at a time."""
+    n = len(vectors)
+    k = min(neighbours, n - 1)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    found = []
+    for start in range(0, n, BLOCK_ROWS):
+        block = vectors[start : start + BLOCK_ROWS] @ vectors.T
+        rows = np.arange(start, start + len(block))
+        block[np.arange(len(block)), rows] = -np.inf  # not its own neighbour
+        top = np.argpartition(-block, k - 1, axis=1)[:, :k]
+        near = np.take_along_axis(block, top, axis=1) >= cutoff
+        a, b = np.broadcast_to(rows[:, None], top.shape)[near], top[near]
+        found.append(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
+    pairs = np.unique(np.concatenate(found), axis=0)
+    return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+
+
+def pair_terms_at(
+    evidence: Sequence[TitleEvidence], vectors: np.ndarray, first: np.ndarray, second: np.ndarray
+) -> PairTerms:
+    """The evidence of the listed pairs, as 1-d arrays in their order."""
+    cosine = np.concatenate(
+        [
+            np.einsum("ij,ij->i", vectors[first[s : s + 65536]], vectors[second[s : s + 65536]])
+            for s in range(0, len(first), 65536)
+        ]
+        or [np.zeros(0)]
+    ).astype(np.float64)
+    pairs = list(zip(first.tolist(), second.tolist(), strict=True))
+
+    def shared(attr: str) -> np.ndarray:
+        return np.array(
+            [len(getattr(evidence[a], attr) & getattr(evidence[b], attr)) for a, b in pairs],
+            dtype=np.float64,
+        )
+
+    def size(attr: str) -> np.ndarray:
+        return np.array([len(getattr(e, attr)) for e in evidence], dtype=np.float64)
+
+    figures_shared, third_shared = shared("figures"), shared("third_countries")
+    third = size("third_countries")
+    days = np.array([e.day for e in evidence], dtype=np.float64)
+    return PairTerms(
+        cosine=cosine,
+        shared_figures=figures_shared > 0,
+        conflicting_figures=(figures_shared == 0)
+        & (size("figures")[first] > 0)
+        & (size("figures")[second] > 0),
+        shared_names=shared("names"),
+        shared_third_country=third_shared > 0,
+        unshared_third_country=(third[first] > third_shared) | (third[second] > third_shared),
+        days_apart=np.abs(days[first] - days[second]),
+    )
+
+
+def _pair_thresholds(
+    languages: Sequence[str], first: np.ndarray, second: np.ndarray, settings: MatchSettings
+) -> np.ndarray:
+    language = np.array([language_of(x) for x in languages] or [""])
+    script = np.array([SCRIPTS.get(x, x) for x in language])
+    return np.where(
+        language[first] == language[second],
+        settings.same_language_threshold,
+        np.where(
+            script[first] == script[second],
+            settings.same_script_threshold,
+            settings.cross_script_threshold,
+        ),
+    )
