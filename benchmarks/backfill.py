@@ -5,7 +5,10 @@ Starts ../shared/tools/gnews_server.py (the corpus as Google News) and a stub mo
 
 1. backfills DAYS days x every active topic into a fresh database with `parallax backfill` and
    prints the wall time, the concurrency floor (model calls x latency / allowed concurrency)
-   and their ratio;
+   and their ratio: "cold", every distinct title embedded by the bundled model during the run,
+   then "warm", into a fresh database that holds the cold run's title vectors (the same model
+   calls; target wall <= 1.5 x floor), and the cold run's extra time against 1.2 x embedded
+   titles x measured cost per title / cores;
 2. repeats into another fresh database, kills the backfill (SIGKILL) halfway, resumes it, and
    checks: no duplicate rows, no topic-day done twice;
 3. times the daily run of every topic in one flow against the sum of each topic run alone;
@@ -33,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -165,29 +169,18 @@ def main() -> None:
 
         concurrency = Settings().llm_max_concurrency
         db = work / "full.duckdb"
-        env = env_for(db, work / "content", gnews_url, llm_url)
-        t0, cpu0 = time.perf_counter(), busy_cpu_s()
-        subprocess.run(backfill_cmd(first, last), env=env, cwd=REPO, check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        wall, cpu = time.perf_counter() - t0, busy_cpu_s() - cpu0
-        calls = query(db, "SELECT count(*) FROM llm_calls WHERE attempt > 0")[0][0]
-        floor = calls * LATENCY_S / concurrency
-        topic_days = query(db, "SELECT count(*) FROM runs")[0][0]
-        print(f"backfill {first}..{last}: {topic_days} topic-days in {wall:.1f} s wall "
-              f"(including Prefect start)")  # fmt: skip
-        print(
-            f"model calls {calls} x {LATENCY_S * 1000:.0f} ms / concurrency {concurrency} "
-            f"= floor {floor:.1f} s; wall / floor = {wall / floor:.2f} (target <= 1.5)"
-        )
-        cores = os.cpu_count() or 1
-        print(
-            f"CPU busy on the machine during the backfill (servers included): {cpu:.1f} s = "
-            f"{cpu / max(topic_days, 1) * 1000:.0f} ms per topic-day; {cpu / wall:.2f} of "
-            f"{cores} cores busy; CPU bound on {cores} cores: {cpu / cores:.1f} s"
-        )
+        cold = timed_backfill(db, work / "content", gnews_url, llm_url, first, last, concurrency)
+        report_backfill("cold (every distinct title embedded now)", cold)
         print("checks:", checks(db))
         print("mean stage time per topic-day (concurrent days wait on each other):")
         print("  " + stage_times(db))
+        warm_db = work / "warm-vectors.duckdb"
+        keep_vectors(db, warm_db)
+        warm = timed_backfill(warm_db, work / "content-w", gnews_url, llm_url, first, last,
+                              concurrency)  # fmt: skip
+        report_backfill("warm (a fresh database holding the cold run's vectors)", warm)
+        report_embedding(db, cold, warm)
+        wall = cold.wall
 
         if not args.skip_kill:
             db2 = work / "killed.duckdb"
@@ -226,6 +219,85 @@ def main() -> None:
         llm.terminate()
     if args.replays:
         replay_sample(db, work, args.replays)
+
+
+@dataclass(frozen=True)
+class Timed:
+    wall: float
+    cpu: float
+    calls: int
+    concurrency: int
+    topic_days: int
+
+    @property
+    def floor(self) -> float:
+        return self.calls * LATENCY_S / self.concurrency
+
+
+def timed_backfill(
+    db: Path, content: Path, gnews_url: str, llm_url: str, first: dt.date, last: dt.date,
+    concurrency: int,
+) -> Timed:  # fmt: skip
+    t0, cpu0 = time.perf_counter(), busy_cpu_s()
+    subprocess.run(backfill_cmd(first, last), env=env_for(db, content, gnews_url, llm_url),
+                   cwd=REPO, check=False, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)  # fmt: skip
+    wall, cpu = time.perf_counter() - t0, busy_cpu_s() - cpu0
+    calls = query(db, "SELECT count(*) FROM llm_calls WHERE attempt > 0")[0][0]
+    topic_days = query(db, "SELECT count(*) FROM runs")[0][0]
+    return Timed(wall, cpu, calls, concurrency, topic_days)
+
+
+def report_backfill(name: str, run: Timed) -> None:
+    cores = os.cpu_count() or 1
+    print(f"backfill, {name}: {run.topic_days} topic-days in {run.wall:.1f} s wall "
+          f"(including Prefect start)")  # fmt: skip
+    print(
+        f"  model calls {run.calls} x {LATENCY_S * 1000:.0f} ms / concurrency "
+        f"{run.concurrency} = floor {run.floor:.1f} s; "
+        f"wall / floor = {run.wall / max(run.floor, 1e-9):.2f} (target <= 1.5)"
+    )
+    print(
+        f"  CPU busy on the machine (servers included): {run.cpu:.1f} s = "
+        f"{run.cpu / max(run.topic_days, 1) * 1000:.0f} ms per topic-day; "
+        f"{run.cpu / run.wall:.2f} of {cores} cores busy; CPU bound: {run.cpu / cores:.1f} s"
+    )
+
+
+def keep_vectors(source: Path, target: Path) -> None:
+    """A fresh database holding only the title vectors of ``source``."""
+    from parallax import storage
+
+    with storage.connect(target) as con:
+        storage.migrate(con)
+        con.execute(f"ATTACH '{source}' AS source (READ_ONLY)")
+        con.execute("INSERT INTO title_embeddings SELECT * FROM source.title_embeddings")
+        con.execute("DETACH source")
+
+
+def report_embedding(db: Path, cold: Timed, warm: Timed) -> None:
+    """Each distinct title embedded once; the cold run's extra time against its bound."""
+    titles = query(db, "SELECT count(DISTINCT title) FROM articles")[0][0]
+    embedded = query(db, "SELECT count(*) FROM title_embeddings")[0][0]
+    per_title = embed_cost_ms(db)
+    cores = os.cpu_count() or 1
+    bound = 1.2 * embedded * per_title / 1000 / cores
+    print(f"embedding: {titles} distinct article titles, {embedded} vectors kept (each text "
+          f"once); {per_title:.1f} ms per title on one core")  # fmt: skip
+    print(f"  cold - warm = {cold.wall - warm.wall:.1f} s; bound 1.2 x {embedded} x "
+          f"{per_title:.1f} ms / {cores} cores = {bound:.1f} s")  # fmt: skip
+
+
+def embed_cost_ms(db: Path, n: int = 300) -> float:
+    """Embedding one new title with the bundled model, on one core (model loaded first)."""
+    from parallax.embeddings import Embedder
+
+    titles = [r[0] for r in query(db, f"SELECT DISTINCT title FROM articles LIMIT {n}")]
+    embedder = Embedder(threads=1)
+    embedder.embed(titles[:1])
+    started = time.perf_counter()
+    embedder.embed(titles)
+    return (time.perf_counter() - started) / len(titles) * 1000
 
 
 def relevance_share(db: Path) -> tuple[float, float]:
