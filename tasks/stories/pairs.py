@@ -5,7 +5,7 @@ evidence is scored on those pairs. The decisions are ``same_event``'s for the ba
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -24,7 +24,8 @@ from tasks.stories.match import (
 
 # One event rarely has more reports in a day than this.
 NEIGHBOURS = 50
-BLOCK_ROWS = 256
+BLOCK_ROWS = 128  # rows of cosines at a time (x the day's titles)
+CHUNK = 65536  # pairs whose evidence is scored at a time
 
 
 @dataclass(frozen=True)
@@ -105,14 +106,19 @@ def nearest_pairs(
 def pair_terms_at(
     evidence: Sequence[TitleEvidence], vectors: np.ndarray, first: np.ndarray, second: np.ndarray
 ) -> PairTerms:
-    """The evidence of the listed pairs, as 1-d arrays in their order."""
-    cosine = np.concatenate(
-        [
-            np.einsum("ij,ij->i", vectors[first[s : s + 65536]], vectors[second[s : s + 65536]])
-            for s in range(0, len(first), 65536)
-        ]
-        or [np.zeros(0)]
-    ).astype(np.float64)
+    """The evidence of the listed pairs, as 1-d arrays in their order (a chunk at a time)."""
+    chunks = [
+        _chunk_terms(evidence, vectors, first[s : s + CHUNK], second[s : s + CHUNK])
+        for s in range(0, max(len(first), 1), CHUNK)
+    ]
+    return PairTerms(
+        **{f.name: np.concatenate([getattr(c, f.name) for c in chunks]) for f in fields(PairTerms)}
+    )
+
+
+def _chunk_terms(
+    evidence: Sequence[TitleEvidence], vectors: np.ndarray, first: np.ndarray, second: np.ndarray
+) -> PairTerms:
     pairs = list(zip(first.tolist(), second.tolist(), strict=True))
 
     def shared(attr: str) -> np.ndarray:
@@ -121,22 +127,23 @@ def pair_terms_at(
             dtype=np.float64,
         )
 
-    def size(attr: str) -> np.ndarray:
-        return np.array([len(getattr(e, attr)) for e in evidence], dtype=np.float64)
+    def size(attr: str, ends: np.ndarray) -> np.ndarray:
+        return np.array([len(getattr(evidence[i], attr)) for i in ends.tolist()], dtype=np.float64)
 
     figures_shared, third_shared = shared("figures"), shared("third_countries")
-    third = size("third_countries")
-    days = np.array([e.day for e in evidence], dtype=np.float64)
+    third_a, third_b = size("third_countries", first), size("third_countries", second)
+    days_a = np.array([evidence[i].day for i in first.tolist()], dtype=np.float64)
+    days_b = np.array([evidence[i].day for i in second.tolist()], dtype=np.float64)
     return PairTerms(
-        cosine=cosine,
+        cosine=np.einsum("ij,ij->i", vectors[first], vectors[second]).astype(np.float64),
         shared_figures=figures_shared > 0,
         conflicting_figures=(figures_shared == 0)
-        & (size("figures")[first] > 0)
-        & (size("figures")[second] > 0),
+        & (size("figures", first) > 0)
+        & (size("figures", second) > 0),
         shared_names=shared("names"),
         shared_third_country=third_shared > 0,
-        unshared_third_country=(third[first] > third_shared) | (third[second] > third_shared),
-        days_apart=np.abs(days[first] - days[second]),
+        unshared_third_country=(third_a > third_shared) | (third_b > third_shared),
+        days_apart=np.abs(days_a - days_b),
     )
 
 
