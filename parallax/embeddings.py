@@ -24,6 +24,7 @@ from parallax import storage
 
 DIM = 384
 BATCH = 64  # texts per call into the engine: large enough to amortise the call, small in memory
+IO_ROWS = 2048  # vectors read or written per statement
 
 
 def text_key(text: str) -> str:
@@ -90,23 +91,32 @@ def embed_texts(
 
 
 def _load(db: Path, keys: list[str], model: str) -> dict[str, np.ndarray]:
+    """The known vectors of ``keys``, read a slice of keys at a time: DuckDB hands an array
+    column to Python as lists of floats, several times the vectors' size."""
+    found: dict[str, np.ndarray] = {}
     if not keys:
-        return {}
+        return found
     with storage.connect(db) as con:
-        con.register("_wanted", pd.DataFrame({"text_key": keys}))
-        rows = con.execute(storage.query("embeddings_known"), [model]).fetchall()
-    return {key: np.asarray(vector, dtype=np.float32) for key, vector in rows}
+        for start in range(0, len(keys), IO_ROWS):
+            con.register("_wanted", pd.DataFrame({"text_key": keys[start : start + IO_ROWS]}))
+            rows = con.execute(storage.query("embeddings_known"), [model]).fetchall()
+            found.update((key, np.asarray(vector, dtype=np.float32)) for key, vector in rows)
+            con.unregister("_wanted")
+    return found
 
 
 def _store(db: Path, keys: list[str], vectors: np.ndarray, model: str) -> None:
-    new = pd.DataFrame(
-        {
-            "text_key": keys,
-            "model": model,
-            "vector": list(vectors.astype(np.float32)),
-            "embedded_at": dt.datetime.now(dt.UTC),
-        }
-    )
+    now = dt.datetime.now(dt.UTC)
     with storage.connect(db) as con, storage.transaction(con):
-        con.register("_new", new)
-        con.execute(storage.query("embeddings_insert")).fetchall()
+        for start in range(0, len(keys), IO_ROWS):
+            new = pd.DataFrame(
+                {
+                    "text_key": keys[start : start + IO_ROWS],
+                    "model": model,
+                    "vector": list(vectors[start : start + IO_ROWS].astype(np.float32)),
+                    "embedded_at": now,
+                }
+            )
+            con.register("_new", new)
+            con.execute(storage.query("embeddings_insert")).fetchall()
+            con.unregister("_new")

@@ -25,7 +25,7 @@ from tasks.stories.match import (
 # One event rarely has more reports in a day than this.
 NEIGHBOURS = 50
 BLOCK_ROWS = 128  # rows of cosines at a time (x the day's titles)
-CHUNK = 65536  # pairs whose evidence is scored at a time
+CHUNK = 8192  # pairs whose evidence is scored at a time (two 384-float rows each)
 
 
 @dataclass(frozen=True)
