@@ -44,6 +44,13 @@ def test_every_deployment_is_documented():
         assert deployment["entrypoint"].split(":")[0] in README
 
 
+def test_every_deployment_has_tags_and_its_own_settings():
+    config = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
+    for deployment in config["deployments"]:
+        assert "parallax" in deployment["tags"] and len(deployment["tags"]) > 1
+        assert deployment["work_pool"]["job_variables"]["env"], deployment["name"]
+
+
 def test_readme_quick_start_is_two_make_commands():
     quick = README.split("## Quick start", 1)[1].split("##", 1)[0]
     assert re.findall(r"^make \w+", quick, re.MULTILINE) == ["make demo", "make test"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import duckdb
@@ -64,6 +65,14 @@ def _front(path: Path) -> dict:
 
 def test_daily_flow_publishes_and_reruns_identically(prefect_harness, env, monkeypatch):
     from flows.daily import daily_digest
+    from flows.topic_run import STAGES
+    from parallax.progress import LOGGER
+
+    lines: list[logging.LogRecord] = []
+    listener = logging.Handler(logging.INFO)
+    listener.emit = lines.append  # type: ignore[method-assign]
+    LOGGER.addHandler(listener)
+    monkeypatch.setattr(LOGGER, "level", logging.INFO)
 
     configured = load_topics(Settings().topics_file)
     topics = ["us-china", "venezuela"]
@@ -90,6 +99,9 @@ def test_daily_flow_publishes_and_reruns_identically(prefect_harness, env, monke
         assert after[table] == expected, table
     assert {r.run_id for r in first}.isdisjoint({r.run_id for r in second})
     assert _decisions(env / "p.duckdb") == decisions  # same duplicates and stories
+    LOGGER.removeHandler(listener)
+    progress = {tuple(r.getMessage().split()[:2]) for r in lines}
+    assert {(t, s) for t in topics for s in STAGES} <= progress  # a line for every stage
 
     for page in pages.values():  # no page lists two copies of one headline
         titles = [a["title"] for a in _front(page)["articles"]]
