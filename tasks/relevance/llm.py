@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from parallax.llm import LLMClient, LLMError, extract_json_object
+from parallax.llm.repair import AnswerRejected, ask_with_one_repair
 from parallax.topics import Topic
 
 BATCH = 80  # headlines per call: one topic-day's new headlines rarely exceed it
@@ -160,29 +161,17 @@ def judge(
 def _judge_batch(
     client: LLMClient, topic: Topic, about: str, batch: Sequence[Headline], purpose: str
 ) -> list[Judgement]:
-    messages = judge_messages(topic, about, batch)
-    errors: list[str] = []
-    text = ""
-    for attempt in range(2):
-        if attempt:
-            messages = [
-                *messages,
-                {"role": "assistant", "content": text},
-                {"role": "user", "content": "Your answer was rejected:\n"
-                 + "\n".join(f"- {e}" for e in errors[:12])
-                 + "\nReturn the corrected JSON object."},
-            ]  # fmt: skip
-        try:
-            text, _record = client.complete_json(
-                purpose + (":repair" if attempt else ""),
-                messages,
-                SCHEMA,
-                validate=lambda t: parse_judgements(t, len(batch)),
-                schema_name="headline_relevance",
-            )
-        except LLMError as exc:
-            raise JudgeFailed(f"model call failed: {exc}") from None
-        found, errors = parse_judgements(text, len(batch))
-        if not errors:
-            return [found[i] for i in range(1, len(batch) + 1)]
-    raise JudgeFailed("answer invalid after one repair: " + "; ".join(errors[:3]))
+    try:
+        found = ask_with_one_repair(
+            client,
+            purpose,
+            judge_messages(topic, about, batch),
+            SCHEMA,
+            "headline_relevance",
+            lambda text: parse_judgements(text, len(batch)),
+        )
+    except LLMError as exc:
+        raise JudgeFailed(f"model call failed: {exc}") from None
+    except AnswerRejected as exc:
+        raise JudgeFailed(str(exc)) from None
+    return [found[i] for i in range(1, len(batch) + 1)]

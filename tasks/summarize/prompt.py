@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from parallax.llm.repair import repair_messages as quoted_repair
 from parallax.records import DigestArticle, DigestInput
 
 # Counts asked for and enforced (inclusive ranges).
@@ -20,7 +21,6 @@ SIDE_BULLETS = (3, 5)
 DIFFERENCES = (2, 4)
 MIN_HIGHLIGHT_CITATIONS = 2  # a highlight is about the topic overall: at least two sources
 DESCRIPTION_MAX_CHARS = 300  # feed descriptions beyond this are boilerplate, not signal
-MAX_ERRORS_QUOTED = 12  # errors quoted back in the repair turn (keeps it short)
 
 SCHEMA_NAME = "digest_summary"
 SYSTEM_PROMPT = """\
@@ -161,17 +161,6 @@ def repair_messages(
     messages: Sequence[Mapping[str, str]], answer: str, errors: Sequence[str]
 ) -> list[dict[str, str]]:
     """The conversation so far plus a turn quoting what was wrong."""
-    quoted = "\n".join(f"- {e}" for e in errors[:MAX_ERRORS_QUOTED])
-    more = len(errors) - MAX_ERRORS_QUOTED
-    if more > 0:
-        quoted += f"\n- ... and {more} more"
-    return [
-        *(dict(m) for m in messages),
-        {"role": "assistant", "content": answer},
-        {
-            "role": "user",
-            "content": "Your answer was rejected:\n"
-            f"{quoted}\n"
-            "Return the corrected JSON object, following every rule.",
-        },
-    ]
+    return quoted_repair(
+        messages, answer, errors, "Return the corrected JSON object, following every rule."
+    )

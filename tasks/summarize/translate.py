@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from parallax.llm import LLMClient, LLMError, extract_json_object
+from parallax.llm.repair import AnswerRejected, ask_with_one_repair
 from parallax.records import DigestArticle
 
 MAX_CHARS = 400  # an English rendering longer than this is not a headline
@@ -107,29 +108,17 @@ def translate(client: LLMClient, articles: Sequence[DigestArticle], purpose: str
     after one repair turn or the call fails."""
     if not articles:
         return {}
-    messages = translate_messages(articles)
-    errors: list[str] = []
-    text = ""
-    for attempt in range(2):
-        if attempt:
-            messages = [
-                *messages,
-                {"role": "assistant", "content": text},
-                {"role": "user", "content": "Your answer was rejected:\n"
-                 + "\n".join(f"- {e}" for e in errors[:12])
-                 + "\nReturn the corrected JSON object."},
-            ]  # fmt: skip
-        try:
-            text, _record = client.complete_json(
-                purpose + (":repair" if attempt else ""),
-                messages,
-                SCHEMA,
-                validate=lambda t: parse_translations(t, len(articles)),
-                schema_name="headline_translations",
-            )
-        except LLMError as exc:
-            raise TranslationFailed(f"model call failed: {exc}") from None
-        found, errors = parse_translations(text, len(articles))
-        if not errors:
-            return {a.article_id: found[i] for i, a in enumerate(articles, start=1)}
-    raise TranslationFailed("answer invalid after one repair: " + "; ".join(errors[:3]))
+    try:
+        found = ask_with_one_repair(
+            client,
+            purpose,
+            translate_messages(articles),
+            SCHEMA,
+            "headline_translations",
+            lambda text: parse_translations(text, len(articles)),
+        )
+    except LLMError as exc:
+        raise TranslationFailed(f"model call failed: {exc}") from None
+    except AnswerRejected as exc:
+        raise TranslationFailed(str(exc)) from None
+    return {a.article_id: found[i] for i, a in enumerate(articles, start=1)}
