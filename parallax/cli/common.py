@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from pydantic import ValidationError
 
@@ -107,3 +108,13 @@ def check_model_first(settings: Settings, allow_extractive: bool) -> None:
         check_model(llm, None, allow_extractive or settings.allow_extractive)
     except ModelConfigError as exc:
         raise fail(str(exc)) from None
+
+
+def read_input_csv(path: Path) -> pd.DataFrame:
+    """A CSV given to a command, every column text; one error line when it cannot be read."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        raise fail(f"input file not found: {path}") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise fail(f"{path}: not a readable UTF-8 CSV ({str(exc).splitlines()[0]})") from None

@@ -7,11 +7,10 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from parallax.cli import output
-from parallax.cli.common import DbOpt, load_settings
+from parallax.cli.common import DbOpt, load_settings, read_input_csv
 from parallax.cli.output import fail
 
 outlets_app: typer.Typer = typer.Typer(
@@ -35,12 +34,7 @@ def classify(
     from tasks.classify import classify_table
 
     settings = load_settings()
-    try:
-        frame = pd.read_csv(input, dtype=str, keep_default_na=False, encoding="utf-8")
-    except FileNotFoundError:
-        raise fail(f"input file not found: {input}") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise fail(f"{input}: not a readable UTF-8 CSV ({str(exc).splitlines()[0]})") from None
+    frame = read_input_csv(input)
     try:
         registry = load_registry(settings.outlets_file)
         started = time.perf_counter()
