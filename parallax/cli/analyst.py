@@ -28,7 +28,7 @@ from parallax import storage
 from parallax.cli import output
 from parallax.cli.common import DbOpt, load_settings
 from parallax.cli.output import fail
-from parallax.storage.analyst_copy import analyst_copy_path
+from parallax.storage.analyst_copy import analyst_copy_path, publish_analyst_copy
 
 WaitOpt = Annotated[
     float,
@@ -256,7 +256,8 @@ def import_seed(
     db: DbOpt = None,
     batch: Annotated[int, typer.Option(min=1, help="pages written per transaction")] = 200,
 ) -> None:
-    """Import the old system's published pages into seed_digests and seed_articles."""
+    """Import the old system's published pages into seed_digests and seed_articles, then
+    publish the analysts' copy (what `parallax sql` reads)."""
     from parallax.cli.seed.parse import parse_seed_file, seed_page_files
     from parallax.cli.seed.records import SeedDigest, SeedParseError
     from parallax.cli.seed.store import store_seed
@@ -299,6 +300,7 @@ def import_seed(
                 if i % 100 == 0 or i == len(files):
                     output.info(f"import-seed {i}/{len(files)} pages read")
             flush()
+        publish_analyst_copy(path)  # as a run does: `parallax sql` reads the copy
     except storage.DatabaseBusyError as exc:
         raise fail(str(exc)) from None
     seconds = time.perf_counter() - started

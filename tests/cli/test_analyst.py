@@ -280,6 +280,16 @@ def test_import_seed_fixtures_and_reimport_replaces(db_path: Path, tmp_path: Pat
         ).fetchone() == (3, 3)
 
 
+def test_import_seed_publishes_the_analysts_copy(db_path: Path):
+    code, out = invoke("import-seed", str(SEED_PAGES))  # PARALLAX_DB is db_path
+    assert code == 0, out
+    code, out = invoke("sql", "SELECT count(*) AS n FROM seed_articles", "--csv")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0].startswith("(analysts' copy ")  # what analysts read, not the main file
+    assert lines[1:] == ["n", "16"]
+
+
 def test_import_seed_reports_a_bad_page_and_imports_the_rest(db_path: Path, tmp_path: Path):
     pages = tmp_path / "pages"
     shutil.copytree(SEED_PAGES, pages)
