@@ -7,13 +7,16 @@ returns a unified diff of its page against the page that was published before it
 flow log and as the ``replay-<topic>`` artifact). With the
 same model and prompt, model answers come from the ``llm_calls`` cache, so the page is
 reproduced byte for byte with no network request at all; replaying with the original model
-after trying another restores the original page for free.
+after trying another restores the original page for free. A day of the offline demo is
+replayed only as sample data (PARALLAX_SAMPLE_DATA): otherwise its invented page would lose its
+marks and land in the live site's folders.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from prefect import flow, get_run_logger
 
@@ -24,11 +27,11 @@ from flows.topic_run import STAGES, PipelineConfig, RunPlan
 from parallax import limits, storage
 from parallax.llm import LLMSettings
 from parallax.llm.preflight import check_model
-from parallax.settings import Settings
+from parallax.settings import Settings, demo_paths
 from parallax.storage.analyst_copy import publish_analyst_copy
 from parallax.storage.ledger import exclusive_run, find_published_run
 from parallax.topics import load_topics
-from tasks.publish import remove_partial_writes
+from tasks.publish import is_sample_page, remove_partial_writes
 
 REPLAY_STAGES = STAGES[1:]  # fetch is never replayed: its stored responses are the input
 EXTRACTIVE = "extractive"  # --model value selecting the extractive summarizer
@@ -105,6 +108,8 @@ def replay(
             f"nothing published for {topic} {date}{when}: run or backfill that day first"
         )
     parent, published, fetch_run_id = found
+    if is_sample_page(published) and not settings.sample_data:
+        raise ReplayError(_sample_day_refusal(settings.db, topic, date))
     config = replay_config(PipelineConfig.from_settings(settings, date), settings, model)
     if STAGES.index(from_stage) <= STAGES.index("summarize"):  # the model will be asked
         unusable = check_model(
@@ -147,6 +152,30 @@ def replay(
     )
     _report(replay_result)
     return replay_result
+
+
+def _sample_day_refusal(db: Path, topic: str, date: dt.date) -> str:
+    """Why a day of `parallax demo` is not replayed as a live day, and the command that replays
+    it where the demo keeps it: its page would lose its sample marks and land in the live
+    site's folders."""
+    folder = demo_paths(db.parent)
+    command = (
+        f"PARALLAX_SAMPLE_DATA=true PARALLAX_CONTENT_DIR={_shown(folder.content)} "
+        f"PARALLAX_CHARTS_DIR={_shown(folder.charts)} "
+        f"parallax replay --db {_shown(db)} -t {topic} -d {date}"
+    )
+    return (
+        f"{topic} {date} in {_shown(db)} is the demo's sample data (invented headlines); "
+        f"replay it marked as such into the demo's folders: {command}"
+    )
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it (shorter to type)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _report(result: ReplayResult) -> None:

@@ -41,6 +41,23 @@ class LLMSettings:
             raise ValueError("max_concurrency must be >= 1 and max_retries >= 0")
 
 
+@dataclass(frozen=True)
+class DemoPaths:
+    """Where `parallax demo` writes, inside its folder (the layout the demo site mounts)."""
+
+    db: Path
+    content: Path  # <topic>/<date>.md
+    charts: Path
+
+
+def demo_paths(folder: Path) -> DemoPaths:
+    return DemoPaths(
+        db=folder / "parallax.duckdb",
+        content=folder / "content" / "summaries",
+        charts=folder / "charts",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PARALLAX_", env_file=".env", env_file_encoding="utf-8", extra="ignore"

@@ -17,7 +17,6 @@ import datetime as dt
 import http.server
 import re
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
@@ -28,23 +27,6 @@ from parallax.topics import Feed, load_topics
 SAMPLE_DATE = dt.date(2026, 1, 15)  # the day the sample headlines are written for
 SAMPLE_FEEDS = PROJECT_ROOT / "samples" / "feeds"
 DEMO_DIR = PROJECT_ROOT / "demo"  # site/config/demo/hugo.toml mounts its content and charts
-
-
-@dataclass(frozen=True)
-class DemoPaths:
-    """Where the demo writes, inside its folder (the layout the demo site mounts)."""
-
-    db: Path
-    content: Path  # <topic>/<date>.md
-    charts: Path
-
-
-def demo_paths(folder: Path) -> DemoPaths:
-    return DemoPaths(
-        db=folder / "parallax.duckdb",
-        content=folder / "content" / "summaries",
-        charts=folder / "charts",
-    )
 
 
 _DATE_OPERATOR = re.compile(r"\b(?:after|before):\d{4}-\d{2}-\d{2}|\bwhen:\d+[dh]\b")

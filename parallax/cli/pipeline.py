@@ -146,7 +146,8 @@ def demo(
 
     It writes only its own folder (database, pages marked as sample data, charts), which the
     live site never reads; with --db, the database goes there instead."""
-    from parallax.cli.demo import DEMO_DIR, SAMPLE_DATE, SampleFeedServer, demo_paths
+    from parallax.cli.demo import DEMO_DIR, SAMPLE_DATE, SampleFeedServer
+    from parallax.settings import demo_paths
 
     paths = demo_paths(out or DEMO_DIR)
     db = db or paths.db

@@ -31,9 +31,15 @@ from parallax.topics import Topic
 from tasks.publish.changes import load_changes
 from tasks.publish.chart import CHART_DAYS, render_topic_chart
 from tasks.publish.notes import load_facts
-from tasks.publish.page import PageCounts, page_path, render_page, topic_index
+from tasks.publish.page import PageCounts, is_sample_page, page_path, render_page, topic_index
 
-__all__ = ["publish_day", "remove_partial_writes", "write_chart", "write_if_changed"]
+__all__ = [
+    "is_sample_page",
+    "publish_day",
+    "remove_partial_writes",
+    "write_chart",
+    "write_if_changed",
+]
 
 _PARTIAL = ".tmp"  # suffix of a file write_if_changed has not yet renamed into place
 # ".<page name>.<writer's process id>.<random>.tmp": whose partial write it is.

@@ -161,6 +161,16 @@ def render_page(
     return f"---\n{yaml_text}---\n\n" + "\n\n".join(body) + "\n"
 
 
+def is_sample_page(page: str) -> bool:
+    """Whether ``page`` (as render_page wrote it) is the demo's invented data: its front
+    matter says ``sample: true``."""
+    head, sep, _ = page.removeprefix("---\n").partition("\n---\n")
+    if not page.startswith("---\n") or not sep:
+        return False
+    front = yaml.safe_load(head)
+    return isinstance(front, dict) and front.get("sample") is True
+
+
 def _front_matter(digest: DigestInput, summary: DigestSummary, counts: PageCounts) -> dict:
     per_side = {side: len(digest.side_articles(side)) for side, _ in digest.sides}
     front: dict = {

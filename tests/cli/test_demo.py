@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from parallax.cli.app import app
 from parallax.cli.demo import SAMPLE_DATE
 from parallax.cli.hugo import HugoError, build_site
+from parallax.settings import demo_paths
 from tests.support.sitebuild import BASE_URL, FIXTURE_PAGES, Page, make_site
 
 pytestmark = pytest.mark.slow
@@ -26,6 +27,9 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) ->
     with pytest.MonkeyPatch.context() as patch:
         for name in ("PARALLAX_DB", "PARALLAX_CONTENT_DIR", "PARALLAX_CHARTS_DIR"):
             patch.setenv(name, str(root / "not-the-demo" / name))  # what the demo must not use
+        # The demo sets these two for its flows: set here, they are undone with the rest.
+        patch.setenv("PARALLAX_SAMPLE_DATA", "false")
+        patch.setenv("PARALLAX_GOOGLE_NEWS_URL", "http://127.0.0.1:9")
         result = CliRunner().invoke(app, ["demo", "--out", str(root / "demo")])
     assert result.exit_code == 0, result.output
     assert "Sample pages (invented headlines, marked as such)" in result.output
@@ -87,3 +91,34 @@ def test_a_sample_page_in_the_live_content_fails_the_live_build(demo_run: Path) 
     shutil.copy(sample, site / "content" / "summaries" / "us-china")
     with pytest.raises(HugoError, match="is sample data written by `parallax demo`"):
         build_site(site, demo_run / "public-with-a-sample")
+
+
+def test_a_demo_day_replays_only_as_sample_data(
+    demo_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo = demo_paths(demo_run / "demo")
+    live = demo_run / "live"  # where a replay with the default settings would write
+    monkeypatch.setenv("PARALLAX_CONTENT_DIR", str(live / "content"))
+    monkeypatch.setenv("PARALLAX_CHARTS_DIR", str(live / "charts"))
+    monkeypatch.delenv("PARALLAX_SAMPLE_DATA", raising=False)
+    day = ["-t", "india-pakistan", "-d", str(SAMPLE_DATE)]
+    result = CliRunner().invoke(app, ["replay", "--db", str(demo.db), *day])
+    assert result.exit_code == 1
+    command = (
+        f"PARALLAX_SAMPLE_DATA=true PARALLAX_CONTENT_DIR={demo.content} "
+        f"PARALLAX_CHARTS_DIR={demo.charts} parallax replay --db {demo.db} {' '.join(day)}"
+    )
+    assert result.output.strip() == (
+        f"error: india-pakistan {SAMPLE_DATE} in {demo.db} is the demo's sample data (invented "
+        f"headlines); replay it marked as such into the demo's folders: {command}"
+    )
+    assert not [p for p in live.rglob("*") if p.is_file()]
+
+    # The command it names reproduces the sample page, marks and all.
+    monkeypatch.setenv("PARALLAX_SAMPLE_DATA", "true")
+    monkeypatch.setenv("PARALLAX_CONTENT_DIR", str(demo.content))
+    monkeypatch.setenv("PARALLAX_CHARTS_DIR", str(demo.charts))
+    result = CliRunner().invoke(app, ["replay", "--db", str(demo.db), *day])
+    assert result.exit_code == 0, result.output
+    assert "identical, the page is reproduced byte for byte" in result.output
+    assert not [p for p in live.rglob("*") if p.is_file()]
