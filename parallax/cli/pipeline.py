@@ -164,10 +164,13 @@ def demo(
         os.environ.pop("PARALLAX_LLM_MODEL", None)
         code = run_pipeline(server.topics, SAMPLE_DATE)
     if code == output.EXIT_OK:
+        # The demo site (site/config/demo/) mounts demo/ alone: the make targets show no other.
+        in_demo_dir = (out or DEMO_DIR).resolve() == DEMO_DIR.resolve()
+        site_hint = " `make demo-site` builds them into demo/public, `make demo-serve` shows them."
         output.result(
             f"Sample pages (invented headlines, marked as such) are in {_shown(paths.content)}/"
             f"<topic>/{SAMPLE_DATE}.md, the database is {_shown(db)}; the live site never reads "
-            "them. `make demo-site` builds them into demo/public, `make demo-serve` shows them."
+            "them." + (site_hint if in_demo_dir else "")
         )
     raise typer.Exit(code)
 

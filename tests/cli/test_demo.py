@@ -33,7 +33,13 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) ->
         result = CliRunner().invoke(app, ["demo", "--out", str(root / "demo")])
     assert result.exit_code == 0, result.output
     assert "Sample pages (invented headlines, marked as such)" in result.output
+    (root / "demo-output.txt").write_text(result.output, encoding="utf-8")
     return root
+
+
+def test_the_hint_names_make_demo_site_only_for_the_folder_it_builds(demo_run: Path) -> None:
+    printed = (demo_run / "demo-output.txt").read_text(encoding="utf-8")
+    assert "make demo-site" not in printed  # it builds demo/ only, not --out
 
 
 def test_the_demo_writes_only_its_own_folder(demo_run: Path) -> None:
