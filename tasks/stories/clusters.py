@@ -71,13 +71,20 @@ def group_events(
     groups = _Groups(n)
     for a, b in copies:
         groups.join(a, b)
-    for a, b in zip(first.tolist(), second.tolist(), strict=True):
-        groups.link(a, b)
+    for start in range(0, len(first), 65536):
+        for a, b in zip(
+            first[start : start + 65536].tolist(),
+            second[start : start + 65536].tolist(),
+            strict=True,
+        ):
+            groups.link(a, b)
     order = np.lexsort((second, first, -strength))  # strongest first, ties by position
-    for a, b in zip(first[order].tolist(), second[order].tolist(), strict=True):
-        ra, rb = groups.root(a), groups.root(b)
-        if ra != rb and groups.linkage(ra, rb) >= LINKAGE:
-            groups.join(a, b)
+    for start in range(0, len(order), 65536):  # a slice at a time: Python ints are 32 bytes
+        part = order[start : start + 65536]
+        for a, b in zip(first[part].tolist(), second[part].tolist(), strict=True):
+            ra, rb = groups.root(a), groups.root(b)
+            if ra != rb and groups.linkage(ra, rb) >= LINKAGE:
+                groups.join(a, b)
     labels = np.empty(n, dtype=np.int64)
     numbers: dict[int, int] = {}
     for i in range(n):
