@@ -42,6 +42,45 @@ def test_groups_join_when_half_their_cross_pairs_are_the_same_event():
     assert group_events(5, *_pairs(fewer, ordered=True)).tolist() == [0, 0, 1, 1, 1]
 
 
+def _dense_average_linkage(n, first, second, strength, copies):
+    """The rule written out on an n x n matrix: the reference the sparse grouping must equal."""
+    decided = np.zeros((n, n), dtype=bool)
+    decided[first, second] = decided[second, first] = True
+    group = list(range(n))
+
+    def members(g):
+        return [i for i in range(n) if group[i] == g]
+
+    def join(a, b):
+        ga, gb = group[a], group[b]
+        for i in range(n):
+            if group[i] == gb:
+                group[i] = ga
+
+    for a, b in copies:
+        join(a, b)
+    for k in np.lexsort((second, first, -strength)):
+        a, b = int(first[k]), int(second[k])
+        cross = decided[np.ix_(members(group[a]), members(group[b]))]
+        if group[a] != group[b] and cross.mean() >= 0.5:
+            join(a, b)
+    numbers = {}
+    return [numbers.setdefault(g, len(numbers)) for g in group]
+
+
+def test_grouping_equals_average_linkage_written_out():
+    rng = np.random.default_rng(15)
+    for _ in range(200):
+        n = int(rng.integers(1, 25))
+        a, b = rng.integers(0, n, (2, int(rng.integers(0, 3 * n + 1))))
+        pairs = np.unique(np.stack([np.minimum(a, b), np.maximum(a, b)], 1)[a != b], axis=0)
+        first, second = pairs[:, 0], pairs[:, 1]
+        strength = np.round(rng.random(len(first)), 1)  # ties too
+        copies = [tuple(map(int, c)) for c in rng.integers(0, n, (int(rng.integers(0, 3)), 2))]
+        expected = _dense_average_linkage(n, first, second, strength, copies)
+        assert group_events(n, first, second, strength, copies).tolist() == expected
+
+
 def test_copies_are_one_story_whatever_the_scores():
     none = np.zeros(0, dtype=np.int64)
     assert group_events(3, none, none, np.zeros(0), copies=[(0, 2)]).tolist() == [0, 1, 0]
