@@ -58,8 +58,8 @@ def stories_day(
         articles = articles[usable(articles, window)].reset_index(drop=True)
         articles["item"] = articles["link"].where(articles["link"].notna(), articles["article_id"])
         titles = articles["title"].astype(str).tolist()
-        vectors, embedded = embed_texts(db, titles, embedder)
-        earlier_vectors, more = embed_texts(db, earlier["title"].astype(str).tolist(), embedder)
+        both, embedded = embed_texts(db, titles + earlier["title"].astype(str).tolist(), embedder)
+        vectors, earlier_vectors = both[: len(titles)], both[len(titles) :]
         yesterday = earlier.loc[earlier["logical_date"] == day - dt.timedelta(days=1), "item"]
 
         countries = [c for p in topic.perspectives for c in p.countries]
@@ -93,6 +93,6 @@ def stories_day(
             multi_article=len(multi),
             both_sides=int(sum(len(set(s) & sides) > 1 for s in multi["sides"])),
             continued=int((stories["first_seen"].astype(str) < day.isoformat()).sum()),
-            embedded=embedded + more,
+            embedded=embedded,
         )
     return counts

@@ -75,10 +75,16 @@ def scored_pairs(
         settings.cross_script_threshold,
     )
     first, second = nearest_pairs(vectors, lowest + floor - most_bonus, neighbours)
-    score = combined_score(pair_terms_at(evidence, vectors, first, second), settings)
     languages = [e.language for e in evidence]
-    margin = score - _pair_thresholds(languages, first, second, settings)
-    return ScoredPairs(first, second, score, margin).where(margin >= floor)
+    kept = []
+    for start in range(0, max(len(first), 1), CHUNK):  # only the pairs kept outlive a chunk
+        a, b = first[start : start + CHUNK], second[start : start + CHUNK]
+        score = combined_score(pair_terms_at(evidence, vectors, a, b), settings)
+        margin = score - _pair_thresholds(languages, a, b, settings)
+        kept.append(ScoredPairs(a, b, score, margin).where(margin >= floor))
+    return ScoredPairs(
+        *(np.concatenate([getattr(k, f.name) for k in kept]) for f in fields(ScoredPairs))
+    )
 
 
 def nearest_pairs(
@@ -106,19 +112,7 @@ def nearest_pairs(
 def pair_terms_at(
     evidence: Sequence[TitleEvidence], vectors: np.ndarray, first: np.ndarray, second: np.ndarray
 ) -> PairTerms:
-    """The evidence of the listed pairs, as 1-d arrays in their order (a chunk at a time)."""
-    chunks = [
-        _chunk_terms(evidence, vectors, first[s : s + CHUNK], second[s : s + CHUNK])
-        for s in range(0, max(len(first), 1), CHUNK)
-    ]
-    return PairTerms(
-        **{f.name: np.concatenate([getattr(c, f.name) for c in chunks]) for f in fields(PairTerms)}
-    )
-
-
-def _chunk_terms(
-    evidence: Sequence[TitleEvidence], vectors: np.ndarray, first: np.ndarray, second: np.ndarray
-) -> PairTerms:
+    """The evidence of the listed pairs, as 1-d arrays in their order."""
     pairs = list(zip(first.tolist(), second.tolist(), strict=True))
 
     def shared(attr: str) -> np.ndarray:
