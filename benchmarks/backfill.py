@@ -6,9 +6,9 @@ Starts ../shared/tools/gnews_server.py (the corpus as Google News) and a stub mo
 1. backfills DAYS days x every active topic into a fresh database with `parallax backfill` and
    prints the wall time, the concurrency floor (model calls x latency / allowed concurrency)
    and their ratio: "cold", every distinct title embedded by the bundled model during the run,
-   then "warm", into a fresh database that holds the cold run's title vectors (the same model
-   calls; target wall <= 1.5 x floor), and the cold run's extra time against 1.2 x embedded
-   titles x measured cost per title / cores;
+   then "warm", the same backfill with --force on a copy of that database without its model
+   answers (the same model calls, every title's vector kept; target wall <= 1.5 x floor), and
+   the cold run's extra time against 1.2 x embedded titles x measured cost per title / cores;
 2. repeats into another fresh database, kills the backfill (SIGKILL) halfway, resumes it, and
    checks: no duplicate rows, no topic-day done twice;
 3. times the daily run of every topic in one flow against the sum of each topic run alone;
@@ -177,8 +177,8 @@ def main() -> None:
         warm_db = work / "warm-vectors.duckdb"
         keep_vectors(db, warm_db)
         warm = timed_backfill(warm_db, work / "content-w", gnews_url, llm_url, first, last,
-                              concurrency)  # fmt: skip
-        report_backfill("warm (a fresh database holding the cold run's vectors)", warm)
+                              concurrency, force=True)  # fmt: skip
+        report_backfill("warm (--force on a copy without model answers: vectors kept)", warm)
         report_embedding(db, cold, warm)
         wall = cold.wall
 
@@ -236,15 +236,17 @@ class Timed:
 
 def timed_backfill(
     db: Path, content: Path, gnews_url: str, llm_url: str, first: dt.date, last: dt.date,
-    concurrency: int,
+    concurrency: int, force: bool = False,
 ) -> Timed:  # fmt: skip
+    runs_before = query(db, "SELECT count(*) FROM runs")[0][0] if db.exists() else 0
     t0, cpu0 = time.perf_counter(), busy_cpu_s()
-    subprocess.run(backfill_cmd(first, last), env=env_for(db, content, gnews_url, llm_url),
+    cmd = [*backfill_cmd(first, last), *(["--force"] if force else [])]
+    subprocess.run(cmd, env=env_for(db, content, gnews_url, llm_url),
                    cwd=REPO, check=False, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)  # fmt: skip
     wall, cpu = time.perf_counter() - t0, busy_cpu_s() - cpu0
     calls = query(db, "SELECT count(*) FROM llm_calls WHERE attempt > 0")[0][0]
-    topic_days = query(db, "SELECT count(*) FROM runs")[0][0]
+    topic_days = query(db, "SELECT count(*) FROM runs")[0][0] - runs_before
     return Timed(wall, cpu, calls, concurrency, topic_days)
 
 
@@ -265,14 +267,15 @@ def report_backfill(name: str, run: Timed) -> None:
 
 
 def keep_vectors(source: Path, target: Path) -> None:
-    """A fresh database holding only the title vectors of ``source``."""
-    from parallax import storage
+    """A copy of ``source`` without its model answers: a backfill with --force into it runs
+    every topic-day again and asks the model again, with every title's vector kept."""
+    import shutil
 
-    with storage.connect(target) as con:
-        storage.migrate(con)
-        con.execute(f"ATTACH '{source}' AS source (READ_ONLY)")
-        con.execute("INSERT INTO title_embeddings SELECT * FROM source.title_embeddings")
-        con.execute("DETACH source")
+    import duckdb
+
+    shutil.copyfile(source, target)
+    with duckdb.connect(str(target)) as con:
+        con.execute("DELETE FROM llm_calls")
 
 
 def report_embedding(db: Path, cold: Timed, warm: Timed) -> None:
