@@ -97,7 +97,7 @@ def run_in_processes(
             for worker in workers:  # Ctrl-C in a terminal reached them too; `kill -INT` not
                 if worker.is_alive() and worker.pid is not None:
                     os.kill(worker.pid, signal.SIGINT)
-            _collect(workers, results, outcomes, errors, merge)
+            _collect(workers, results, outcomes, errors, merge, interruptible=False)
     for index in range(len(jobs)):
         merge(index)
     if interrupted:
@@ -197,9 +197,11 @@ def _collect(
     errors: dict[int, str],
     on_end: Callable[[int], None],
     on_day: Callable[[int], None] = lambda index: None,
+    interruptible: bool = True,
 ) -> None:
     """Add the outcomes the workers send (passing each to the progress bar) and each worker's
-    fatal error (by index) until every worker has ended; ``on_end(index)`` as each ends."""
+    fatal error (by index) until every worker has ended; ``on_end(index)`` as each ends.
+    KeyboardInterrupt when a worker says it was interrupted (``interruptible``)."""
     ended: set[int] = set()
     while len(ended) < len(workers):
         try:
@@ -217,6 +219,9 @@ def _collect(
             on_day(index)
         elif kind == "error":
             errors[index] = payload
+        elif kind == "interrupted":
+            if interruptible:
+                raise KeyboardInterrupt
         elif index not in ended:  # "end"
             ended.add(index)
             on_end(index)
@@ -288,7 +293,9 @@ def _worker(
                 flow_run_id,
             )
     except KeyboardInterrupt:
-        pass  # the days that were running have finished; the parent merges what is done
+        # The days that were running have finished; the parent merges what is done. It is told
+        # too: its own Ctrl-C can be swallowed (DuckDB takes SIGINT as "cancel this query").
+        results.put(("interrupted", index, None))
     except Exception as exc:  # reported as the reason its remaining days failed
         results.put(("error", index, f"worker {index}: {type(exc).__name__}: {exc}"))
     finally:

@@ -78,3 +78,25 @@ def test_renice_reaches_every_thread_of_the_process():
     finally:
         child.kill()
         child.wait()
+
+
+def test_a_worker_s_interruption_interrupts_the_parent_too():
+    """A terminal's Ctrl-C can be swallowed in the parent (DuckDB takes SIGINT as "cancel this
+    query"); the workers' word that they were interrupted still stops the backfill."""
+    import queue
+
+    from flows.parallel.processes import _collect
+
+    def messages(*items: tuple) -> queue.Queue:
+        q: queue.Queue = queue.Queue()
+        for item in items:
+            q.put(item)
+        return q
+
+    workers = [FakeWorker(100), FakeWorker(101)]
+    ended: list[int] = []
+    sent = messages(("interrupted", 0, None), ("end", 0, None), ("end", 1, None))
+    with pytest.raises(KeyboardInterrupt):
+        _collect(workers, sent, [], {}, ended.append)  # type: ignore[arg-type]
+    _collect(workers, sent, [], {}, ended.append, interruptible=False)  # type: ignore[arg-type]
+    assert ended == [0, 1]
