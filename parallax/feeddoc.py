@@ -53,13 +53,21 @@ class FeedRead:
     google_news_shape: bool = False  # read by the fast path
 
 
-# Bodies are bounded by the fetch size limit; a handful of them is what fetch's check and
-# parse share, and more would hold megabytes each.
+# Fetch's check and parse read the same few documents: a handful is cached. Only small ones,
+# though: a big answer's items take several times its size, and would stay for the process's
+# life; it is read twice instead.
 _CACHED_DOCUMENTS = 16
+_CACHED_BODY_BYTES = 1 << 20  # a Google News answer of 100 items is about 60 KB
+
+
+def parse_document(body: bytes) -> feedparser.FeedParserDict:
+    if len(body) > _CACHED_BODY_BYTES:
+        return feedparser.parse(body)
+    return _parse_document_cached(body)
 
 
 @functools.lru_cache(maxsize=_CACHED_DOCUMENTS)
-def parse_document(body: bytes) -> feedparser.FeedParserDict:
+def _parse_document_cached(body: bytes) -> feedparser.FeedParserDict:
     return feedparser.parse(body)
 
 
@@ -69,10 +77,15 @@ def read_items(body: bytes, max_items: int | None = None, cut: bool = False) -> 
     return read_feed(body, max_items, cut).items
 
 
-@functools.lru_cache(maxsize=_CACHED_DOCUMENTS)
 def read_feed(body: bytes, max_items: int | None = None, cut: bool = False) -> FeedRead:
     """`read_items` with the number of items the document holds (the fast path when it
     applies, else feedparser)."""
+    if len(body) > _CACHED_BODY_BYTES:
+        return _read_feed(body, max_items, cut)
+    return _read_feed_cached(body, max_items, cut)
+
+
+def _read_feed(body: bytes, max_items: int | None, cut: bool) -> FeedRead:
     fast = _fast_read(body, max_items)
     if fast is not None and (cut or not fast.cut_short):
         return fast
@@ -84,6 +97,9 @@ def read_feed(body: bytes, max_items: int | None = None, cut: bool = False) -> F
         total=len(entries),
         cut_short=not closed_document(body),
     )
+
+
+_read_feed_cached = functools.lru_cache(maxsize=_CACHED_DOCUMENTS)(_read_feed)
 
 
 def feedparser_items(body: bytes) -> list[FeedItem]:
