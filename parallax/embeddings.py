@@ -74,34 +74,43 @@ def embed_texts(
     """Vectors of ``texts`` (one row each, in order) and how many distinct texts were new.
 
     Texts already embedded by this model are read from the database (``db`` None: no cache);
-    the others are embedded (each distinct text once) and stored. No connection is held while
-    the model runs.
+    the others are embedded (each distinct text once) and stored, a slice at a time, so a day
+    of any size holds its vectors once. No connection is held while the model runs.
     """
-    keys = [text_key(t) for t in texts]
-    distinct = dict(zip(keys, texts, strict=True))
-    known = _load(db, list(distinct), embedder.model_id) if db is not None else {}
-    missing = [k for k in distinct if k not in known]
-    if missing:
-        vectors = embedder.embed([distinct[k] for k in missing])
-        known.update(zip(missing, vectors, strict=True))
+    rows_of: dict[str, list[int]] = {}
+    for row, text in enumerate(texts):
+        rows_of.setdefault(text_key(text), []).append(row)
+    matrix = np.zeros((len(texts), DIM), dtype=np.float32)
+    found = _load_into(db, rows_of, embedder.model_id, matrix) if db is not None else set()
+    missing = [key for key in rows_of if key not in found]
+    for start in range(0, len(missing), IO_ROWS):  # a multiple of BATCH: the same batches
+        part = missing[start : start + IO_ROWS]
+        vectors = embedder.embed([texts[rows_of[key][0]] for key in part])
+        for key, vector in zip(part, vectors, strict=True):
+            matrix[rows_of[key]] = vector
         if db is not None:
-            _store(db, missing, vectors, embedder.model_id)
-    matrix = np.vstack([known[k] for k in keys]) if keys else np.zeros((0, DIM), np.float32)
-    return matrix.astype(np.float32, copy=False), len(missing)
+            _store(db, part, vectors, embedder.model_id)
+    return matrix, len(missing)
 
 
-def _load(db: Path, keys: list[str], model: str) -> dict[str, np.ndarray]:
-    """The known vectors of ``keys``, read a slice of keys at a time: DuckDB hands an array
-    column to Python as lists of floats, several times the vectors' size."""
-    found: dict[str, np.ndarray] = {}
+def _load_into(db: Path, rows_of: dict[str, list[int]], model: str, matrix: np.ndarray) -> set[str]:
+    """Copy the known vectors into their rows of ``matrix``; returns the keys found. Read a
+    slice of keys at a time, as Arrow: one float32 buffer, not lists of Python floats."""
+    found: set[str] = set()
+    keys = list(rows_of)
     if not keys:
         return found
     with storage.connect(db) as con:
         for start in range(0, len(keys), IO_ROWS):
             con.register("_wanted", pd.DataFrame({"text_key": keys[start : start + IO_ROWS]}))
-            rows = con.execute(storage.query("embeddings_known"), [model]).fetchall()
-            found.update((key, np.asarray(vector, dtype=np.float32)) for key, vector in rows)
+            known = con.execute(storage.query("embeddings_known"), [model]).fetch_arrow_table()
             con.unregister("_wanted")
+            vectors = known.column("vector").combine_chunks().flatten().to_numpy()
+            for key, vector in zip(
+                known.column("text_key").to_pylist(), vectors.reshape(-1, DIM), strict=True
+            ):
+                matrix[rows_of[key]] = vector
+                found.add(key)
     return found
 
 
