@@ -58,8 +58,9 @@ def stories_day(
         articles = articles[usable(articles, window)].reset_index(drop=True)
         articles["item"] = articles["link"].where(articles["link"].notna(), articles["article_id"])
         titles = articles["title"].astype(str).tolist()
-        both, embedded = embed_texts(db, titles + earlier["title"].astype(str).tolist(), embedder)
-        vectors, earlier_vectors = both[: len(titles)], both[len(titles) :]
+        vectors, embedded = embed_texts(
+            db, titles + earlier["title"].astype(str).tolist(), embedder
+        )
         yesterday = earlier.loc[earlier["logical_date"] == day - dt.timedelta(days=1), "item"]
 
         countries = [c for p in topic.perspectives for c in p.countries]
@@ -75,10 +76,9 @@ def stories_day(
                 day=day.isoformat(),
                 sides=[p.id for p in topic.perspectives],
                 articles=articles,
-                vectors=vectors,
                 copies=dict(zip(copies["article_id"], copies["kept_article_id"], strict=True)),
                 earlier=earlier,
-                earlier_vectors=earlier_vectors,
+                vectors=vectors,
                 yesterday_items=set(yesterday),
                 loose_score=-LOOSE_MARGIN,
             ),

@@ -24,7 +24,7 @@ from tasks.stories.match import (
 
 # One event rarely has more reports in a day than this.
 NEIGHBOURS = 50
-BLOCK_ROWS = 128  # rows of cosines at a time (x the day's titles)
+BLOCK_CELLS = 1 << 21  # cosines computed at a time: a block of rows x the day's titles
 CHUNK = 8192  # pairs whose evidence is scored at a time (two 384-float rows each)
 
 
@@ -44,6 +44,8 @@ class ScoredPairs:
         return self.margin >= 0
 
     def where(self, keep: np.ndarray) -> ScoredPairs:
+        if keep.all():  # no copy of what a day of many articles holds several million of
+            return self
         return ScoredPairs(self.first[keep], self.second[keep], self.score[keep], self.margin[keep])
 
 
@@ -75,12 +77,12 @@ def scored_pairs(
         settings.cross_script_threshold,
     )
     first, second = nearest_pairs(vectors, lowest + floor - most_bonus, neighbours)
-    languages = [e.language for e in evidence]
+    thresholds = _PairThresholds([e.language for e in evidence], settings)
     kept = []
     for start in range(0, max(len(first), 1), CHUNK):  # only the pairs kept outlive a chunk
         a, b = first[start : start + CHUNK], second[start : start + CHUNK]
         score = combined_score(pair_terms_at(evidence, vectors, a, b), settings)
-        margin = score - _pair_thresholds(languages, a, b, settings)
+        margin = score - thresholds.at(a, b)
         kept.append(ScoredPairs(a, b, score, margin).where(margin >= floor))
     return ScoredPairs(
         *(np.concatenate([getattr(k, f.name) for k in kept]) for f in fields(ScoredPairs))
@@ -95,18 +97,20 @@ def nearest_pairs(
     n = len(vectors)
     k = min(neighbours, n - 1)
     if k <= 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
+    rows_per_block = max(1, BLOCK_CELLS // n)
     found = []
-    for start in range(0, n, BLOCK_ROWS):
-        block = vectors[start : start + BLOCK_ROWS] @ vectors.T
+    for start in range(0, n, rows_per_block):
+        block = vectors[start : start + rows_per_block] @ vectors.T
         rows = np.arange(start, start + len(block))
         block[np.arange(len(block)), rows] = -np.inf  # not its own neighbour
         top = np.argpartition(-block, k - 1, axis=1)[:, :k]
         near = np.take_along_axis(block, top, axis=1) >= cutoff
         a, b = np.broadcast_to(rows[:, None], top.shape)[near], top[near]
-        found.append(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
-    pairs = np.unique(np.concatenate(found), axis=0)
-    return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+        found.append(np.minimum(a, b) * n + np.maximum(a, b))  # one key per unordered pair
+        del block, top
+    keys = np.unique(np.concatenate(found))
+    return (keys // n).astype(np.int32), (keys % n).astype(np.int32)
 
 
 def pair_terms_at(
@@ -141,17 +145,21 @@ def pair_terms_at(
     )
 
 
-def _pair_thresholds(
-    languages: Sequence[str], first: np.ndarray, second: np.ndarray, settings: MatchSettings
-) -> np.ndarray:
-    language = np.array([language_of(x) for x in languages] or [""])
-    script = np.array([SCRIPTS.get(x, x) for x in language])
-    return np.where(
-        language[first] == language[second],
-        settings.same_language_threshold,
-        np.where(
-            script[first] == script[second],
-            settings.same_script_threshold,
-            settings.cross_script_threshold,
-        ),
-    )
+class _PairThresholds:
+    """The threshold of each pair: by whether its titles share a language, or a script."""
+
+    def __init__(self, languages: Sequence[str], settings: MatchSettings) -> None:
+        self.language = np.array([language_of(x) for x in languages] or [""])
+        self.script = np.array([SCRIPTS.get(x, x) for x in self.language])
+        self.settings = settings
+
+    def at(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        return np.where(
+            self.language[first] == self.language[second],
+            self.settings.same_language_threshold,
+            np.where(
+                self.script[first] == self.script[second],
+                self.settings.same_script_threshold,
+                self.settings.cross_script_threshold,
+            ),
+        )

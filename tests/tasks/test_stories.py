@@ -125,10 +125,11 @@ def _day(day: str, rows: list[tuple], earlier: pd.DataFrame, yesterday: set[str]
         day=day,
         sides=["venezuelan", "us"],
         articles=articles.drop(columns="vector"),
-        vectors=np.vstack(articles["vector"]) if len(articles) else np.zeros((0, 4)),
         copies={},
         earlier=earlier.drop(columns="vector"),
-        earlier_vectors=np.vstack(earlier["vector"]) if len(earlier) else np.zeros((0, 4)),
+        vectors=np.vstack([*articles["vector"], *earlier["vector"]])
+        if len(articles) + len(earlier)
+        else np.zeros((0, 4)),
         yesterday_items=yesterday,
         loose_score=-0.05,
     )
