@@ -149,3 +149,34 @@ def test_keep_open_reuses_one_connection_and_the_validator_merge_upserts(db_path
             b.execute(storage.query("feed_validator_merge"), {**row, "etag": "2"})
     with duckdb.connect(str(db_path), read_only=True) as con:  # closed: others can open it
         assert con.execute("SELECT url, etag FROM feed_validators").fetchall() == [("u", "2")]
+
+
+def test_a_stage_cannot_save_a_table_another_stage_owns(db_path: Path):
+    from parallax.records import RunRef
+
+    run = RunRef.new("us-china", DAY, "daily")
+    with storage.connect(db_path) as con:
+        storage.migrate(con)
+    frame = pd.DataFrame({"article_id": ["a1"], "side": ["us"], "number": [1]})
+    with pytest.raises(
+        storage.NotTheOwnerError, match="'summarize' does not own \\['selections'\\]"
+    ):
+        storage.save_day(db_path, run, "summarize", {"selections": frame})
+    with storage.connect(db_path) as con:
+        assert con.execute("SELECT count(*) FROM selections").fetchall() == [(0,)]
+
+
+def test_every_table_has_exactly_one_declared_writer(con):
+    from parallax.storage.days import OTHER_WRITERS
+
+    tables = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND schema_name = 'main'"
+        ).fetchall()
+    }
+    declared = [
+        t for owned in (*storage.TABLE_OWNERS.values(), *OTHER_WRITERS.values()) for t in owned
+    ]
+    assert sorted(declared) == sorted(set(declared)), "a table with two writers"
+    assert set(declared) == tables
