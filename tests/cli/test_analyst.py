@@ -9,7 +9,6 @@ import json
 import shutil
 import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from typer.testing import CliRunner
 from parallax import storage
 from parallax.cli.app import app
 from tests.support.paths import DATA
+from tests.support.processes import holding_database
 
 runner = CliRunner()
 SEED_PAGES = DATA / "seed_pages"
@@ -116,26 +116,8 @@ def test_sql_bad_query_and_missing_db_are_one_line(small_db: Path, tmp_path: Pat
 @pytest.fixture
 def writer_holding(small_db: Path) -> Iterator[int]:
     """Another process with the database open for writing, as during a pipeline run."""
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-                import duckdb, time
-                con = duckdb.connect({str(small_db)!r})
-                print("ready", flush=True)
-                time.sleep(30)
-            """),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+    with holding_database(small_db) as holder:
         yield holder.pid
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_sql_while_a_run_writes_fails_with_one_clear_line(small_db: Path, writer_holding: int):

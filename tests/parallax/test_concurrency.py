@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import subprocess
-import sys
-import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -19,20 +15,9 @@ from parallax import limits, storage
 from parallax.storage.analyst_copy import analyst_copy_path, publish_analyst_copy
 from parallax.storage.ledger import RunRef, exclusive_run, finish_run, start_run
 from parallax.storage.runlock import RunInProgressError
+from tests.support.processes import holding as _holding
 
 DAY = dt.date(2026, 2, 7)
-
-
-def _holding(script: str) -> Iterator[subprocess.Popen[str]]:
-    process = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(script)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
-        yield process
-    finally:
-        process.kill()
-        process.wait()
 
 
 def _one_finished_run(db: Path) -> str:

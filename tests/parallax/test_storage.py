@@ -1,7 +1,4 @@
 import datetime as dt
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import duckdb
@@ -9,6 +6,7 @@ import pandas as pd
 import pytest
 
 from parallax import storage
+from tests.support.processes import holding_database
 
 DAY = dt.date(2026, 2, 7)
 
@@ -94,31 +92,13 @@ def test_replace_days_is_one_transaction(con):
 
 def test_file_held_by_another_process_is_a_clear_error(tmp_path: Path, monkeypatch):
     path = tmp_path / "held.duckdb"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-        import duckdb, sys, time
-        con = duckdb.connect({str(path)!r})
-        print("ready", flush=True)
-        time.sleep(30)
-    """),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+    with holding_database(path):
         monkeypatch.setattr(storage.connection, "LOCK_WAIT_S", 0.3)
         with (
             pytest.raises(storage.DatabaseBusyError, match="in use by another process"),
             storage.connect(path),
         ):
             pass
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_one_run_at_a_time_and_dead_runs_are_abandoned(db_path: Path):
