@@ -1,6 +1,6 @@
 """Nothing outlives the command: `parallax backfill` killed with SIGKILL leaves no process, and
 the next command removes what it left on disk (its temporary folder, a partial page) and
-merges its shards."""
+merges its shards; `parallax run` stopped by SIGTERM says so and leaves nothing running."""
 
 from __future__ import annotations
 
@@ -111,3 +111,56 @@ def test_a_killed_backfill_leaves_nothing_running_and_the_next_start_cleans_up(t
     assert "running" not in {status for _, _, status in rows}
     done = {(topic, day) for topic, day, status in rows if status == "succeeded"}
     assert done == {(t, d) for t in TOPICS for d in DAYS}
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_a_run_stopped_by_sigterm_says_so_leaves_nothing_running_and_reruns(tmp_path):
+    """SIGTERM (a scheduler or `kill` stopping the command, not its group) stops `parallax run`
+    like Ctrl-C: one line, exit 130, its temporary API gone, no run left `running`; the same
+    command then publishes every topic."""
+    server = ScriptedServer()
+    catalog = load_topics(Settings().topics_file)
+    for topic in TOPICS:
+        for feed in catalog.get(topic).feeds:  # slow answers: the signal finds fetches in flight
+            server.script(feed.query, Reply(200, normal(6), delay_s=1.0))
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "PARALLAX_"))},
+        "PARALLAX_DB": str(tmp_path / "p.duckdb"),
+        "PARALLAX_CONTENT_DIR": str(tmp_path / "content"),
+        "PARALLAX_CHARTS_DIR": str(tmp_path / "charts"),
+        "PARALLAX_GOOGLE_NEWS_URL": server.url,
+        "PARALLAX_FETCH_RETRIES": "0",
+    }
+    topics = [arg for topic in TOPICS for arg in ("--topic", topic)]
+    command = [sys.executable, "-m", "parallax.cli", "run", "--date", DAYS[-1].isoformat(), *topics]
+    run = subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not server.hits and time.monotonic() < deadline:
+            assert run.poll() is None, run.communicate()[0]
+            time.sleep(0.1)
+        assert server.hits, "the run never fetched"
+        os.kill(run.pid, signal.SIGTERM)
+        out, _ = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == 130, out
+    assert "interrupted: topics that finished are saved" in out
+    assert "Traceback" not in out
+    deadline = time.monotonic() + 20
+    while session_processes(run.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert session_processes(run.pid) == []
+    with duckdb.connect(str(tmp_path / "p.duckdb"), read_only=True) as con:
+        statuses = {s for (s,) in con.execute("SELECT status FROM runs").fetchall()}
+    assert "running" not in statuses
+
+    again = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    server.close()
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "Traceback" not in again.stdout + again.stderr
+    assert all((tmp_path / "content" / t / f"{DAYS[-1]}.md").exists() for t in TOPICS)
