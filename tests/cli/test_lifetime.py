@@ -52,12 +52,12 @@ def dead_pid() -> int:
     return child.pid
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
-def test_a_killed_backfill_leaves_nothing_running_and_the_next_start_cleans_up(tmp_path):
+def _slow_feeds(tmp_path: Path) -> tuple[ScriptedServer, dict[str, str]]:
+    """A server answering every feed of TOPICS after 1 s, and the command's environment."""
     server = ScriptedServer()
     catalog = load_topics(Settings().topics_file)
     for topic in TOPICS:
-        for feed in catalog.get(topic).feeds:  # slow answers: the kill finds days in flight
+        for feed in catalog.get(topic).feeds:
             server.script(feed.query, Reply(200, normal(6), delay_s=1.0))
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "PARALLAX_"))},
@@ -67,6 +67,12 @@ def test_a_killed_backfill_leaves_nothing_running_and_the_next_start_cleans_up(t
         "PARALLAX_GOOGLE_NEWS_URL": server.url,
         "PARALLAX_FETCH_RETRIES": "0",
     }
+    return server, env
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_a_killed_backfill_leaves_nothing_running_and_the_next_start_cleans_up(tmp_path):
+    server, env = _slow_feeds(tmp_path)  # the kill finds days in flight
     topics = [arg for topic in TOPICS for arg in ("--topic", topic)]
     command = [sys.executable, "-m", "parallax.cli", "backfill", "--start", DAYS[0].isoformat(),
                "--end", DAYS[-1].isoformat(), *topics]  # fmt: skip
@@ -118,19 +124,7 @@ def test_a_run_stopped_by_sigterm_says_so_leaves_nothing_running_and_reruns(tmp_
     """SIGTERM (a scheduler or `kill` stopping the command, not its group) stops `parallax run`
     like Ctrl-C: one line, exit 130, its temporary API gone, no run left `running`; the same
     command then publishes every topic."""
-    server = ScriptedServer()
-    catalog = load_topics(Settings().topics_file)
-    for topic in TOPICS:
-        for feed in catalog.get(topic).feeds:  # slow answers: the signal finds fetches in flight
-            server.script(feed.query, Reply(200, normal(6), delay_s=1.0))
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "PARALLAX_"))},
-        "PARALLAX_DB": str(tmp_path / "p.duckdb"),
-        "PARALLAX_CONTENT_DIR": str(tmp_path / "content"),
-        "PARALLAX_CHARTS_DIR": str(tmp_path / "charts"),
-        "PARALLAX_GOOGLE_NEWS_URL": server.url,
-        "PARALLAX_FETCH_RETRIES": "0",
-    }
+    server, env = _slow_feeds(tmp_path)  # the signal finds fetches in flight
     topics = [arg for topic in TOPICS for arg in ("--topic", topic)]
     command = [sys.executable, "-m", "parallax.cli", "run", "--date", DAYS[-1].isoformat(), *topics]
     run = subprocess.Popen(
