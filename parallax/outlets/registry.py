@@ -20,6 +20,7 @@ import functools
 import hashlib
 import io
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -321,7 +322,11 @@ def load_registry(path: Path = DEFAULT_REGISTRY_PATH) -> OutletRegistry:
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise RegistryError(f"outlet registry not found: {path}") from exc
-    return _load_registry_bytes(data, str(path))
+    with _loading:  # a backfill's threads start together: one parses, the rest reuse it
+        return _load_registry_bytes(data, str(path))
+
+
+_loading = threading.Lock()
 
 
 @functools.lru_cache(maxsize=4)

@@ -24,6 +24,7 @@ not change with the other headlines of the day.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -102,7 +103,14 @@ def title_evidence(
     topic_countries: Iterable[str] = (),
     topic: str | None = None,
 ) -> TitleEvidence:
-    own = set(topic_countries)
+    return _title_evidence(headline, lexicon, frozenset(topic_countries), topic)
+
+
+# The stories stage compares each day with the previous days' titles again: read each once.
+@functools.lru_cache(maxsize=1 << 15)
+def _title_evidence(
+    headline: Headline, lexicon: Lexicon, own: frozenset[str], topic: str | None
+) -> TitleEvidence:
     mentions = lexicon.country_mentions(headline.title, topic=topic)
     named = {word for m in mentions for word in normalize(m.term, None, casefold=True).split()}
     return TitleEvidence(
