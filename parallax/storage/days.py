@@ -20,7 +20,8 @@ from parallax.storage.connection import connect, query, transaction
 
 # Which stage writes which table. Tables not listed are written by the run ledger (runs,
 # stage_runs), the model client (llm_calls, any stage that asks a model), the seed import
-# (seed_digests, seed_articles) or the schema itself (schema_migrations, schema_views).
+# (seed_digests, seed_articles) or the schema itself (schema_migrations, schema_views,
+# schema_view_columns).
 TABLE_OWNERS: Mapping[str, tuple[str, ...]] = {
     "fetch": ("raw_fetches", "feed_validators"),
     "parse": ("articles",),
@@ -37,7 +38,7 @@ OTHER_WRITERS: Mapping[str, tuple[str, ...]] = {
     "model client": ("llm_calls",),
     "embedding cache": ("title_embeddings",),
     "seed import": ("seed_digests", "seed_articles"),
-    "schema": ("schema_migrations", "schema_views"),
+    "schema": ("schema_migrations", "schema_views", "schema_view_columns"),
 }
 
 # Tables holding one topic-day's derived rows, replaced as a whole when a day is re-run.

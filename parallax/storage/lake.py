@@ -141,7 +141,7 @@ def lake_sql(sql: str) -> str:
 
 def lake_view_sql(sql: str) -> str:
     """A view file as the lake takes it: DuckLake keeps a view's comment but not its columns'
-    (their descriptions stay in the file, and in the analysts' copy of a DuckDB file)."""
+    (their descriptions are rows of schema_view_columns, on a lake as on a file)."""
     return _COLUMN_COMMENT.sub("", sql)
 
 

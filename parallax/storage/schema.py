@@ -113,8 +113,8 @@ def apply_views(con: duckdb.DuckDBPyConnection, directory: Path = VIEWS_DIR) -> 
     second call with unchanged files does nothing. Returns the names (re)created.
     """
     on_lake = lake.on_lake(con)
-    table = query("schema_views_table")
-    con.execute(lake.lake_sql(table) if on_lake else table)
+    for table in (query("schema_views_table"), query("schema_view_columns_table")):
+        con.execute(lake.lake_sql(table) if on_lake else table)
     recorded = dict(con.execute(query("schema_views_applied")).fetchall())
     existing = {r[0] for r in con.execute(query("schema_views_existing")).fetchall()}
     files = {path.stem: path for path in sorted(directory.glob("*.sql"))}
@@ -135,7 +135,26 @@ def apply_views(con: duckdb.DuckDBPyConnection, directory: Path = VIEWS_DIR) -> 
             con.execute(query("schema_view_forget"), [name])
             con.execute(query("schema_view_record"), [name, checksum, utcnow()])
             done.append(name)
+        _record_column_comments(con, files)
     return done
+
+
+_COLUMN_COMMENT = re.compile(r"COMMENT ON COLUMN\s+(\w+)\.(\w+)\s+IS\s+'((?:[^']|'')*)'", re.I)
+
+
+def _record_column_comments(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> None:
+    """Keep schema_view_columns equal to the views' COMMENT ON COLUMN lines (rewritten whole
+    when they differ): the one place a lake has them, the same rows on a file."""
+    wanted = {
+        (view, column, text.replace("''", "'"))
+        for path in files.values()
+        for view, column, text in _COLUMN_COMMENT.findall(path.read_text(encoding="utf-8"))
+    }
+    if set(con.execute(query("schema_view_columns_applied")).fetchall()) == wanted:
+        return
+    con.execute(query("schema_view_columns_clear"))
+    if wanted:
+        con.executemany(query("schema_view_column_record"), sorted(wanted))
 
 
 # What a view's file says about other views without reading them: comments and text

@@ -27,6 +27,19 @@ def _counts(db: str | Path) -> dict[str, int]:
         return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in COUNTED}
 
 
+def _view_docs(db: str | Path) -> tuple[list[tuple], list[tuple]]:
+    """The analyst views with their descriptions, and their columns' (rows on both backends:
+    a lake keeps no comment on a view's column)."""
+    with storage.connect(db, read_only=True) as con:
+        views = con.execute(
+            "SELECT view_name, comment FROM duckdb_views() WHERE database_name = "
+            "current_database() AND NOT internal ORDER BY ALL"
+        ).fetchall()
+        columns = con.execute("SELECT * FROM schema_view_columns ORDER BY ALL").fetchall()
+    assert len(views) == 11 and len(columns) > 100
+    return views, columns
+
+
 def _daily(monkeypatch: pytest.MonkeyPatch, content: Path) -> dict[str, bytes]:
     from flows.daily import daily_digest
 
@@ -53,6 +66,7 @@ def test_the_lake_publishes_the_same_pages_once_per_run(
     on_file = _daily(monkeypatch, tmp_path / "file-pages")
     assert on_lake == on_file  # byte for byte
     assert {t: n for t, n in _counts(tmp_path / "file.duckdb").items()} == first
+    assert _view_docs(lake_url) == _view_docs(tmp_path / "file.duckdb")
 
     monkeypatch.setenv("PARALLAX_DB", lake_url)
     again = _daily(monkeypatch, tmp_path / "lake-pages")

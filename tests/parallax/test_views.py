@@ -232,6 +232,11 @@ def test_every_view_and_column_is_documented_in_the_database(con):
         columns = con.execute(storage.query("view_column_comments"), [name]).fetchall()
         undocumented = [column for column, comment in columns if not comment]
         assert columns and not undocumented, f"{name}: no COMMENT ON for {undocumented}"
+        # The same descriptions as rows (a lake keeps none on a view's columns).
+        rows = con.execute(
+            "SELECT column_name, comment FROM schema_view_columns WHERE view_name = ?", [name]
+        ).fetchall()
+        assert sorted(rows) == sorted(columns)
 
 
 def test_a_view_mentioning_another_in_its_text_does_not_depend_on_it(tmp_path: Path, con):
@@ -247,8 +252,10 @@ def test_a_view_mentioning_another_in_its_text_does_not_depend_on_it(tmp_path: P
 
 
 def test_views_survive_rerunning_migrations(con):
+    described = con.execute("SELECT count(*) FROM schema_view_columns").fetchone()
     assert storage.migrate(con) == []
     assert storage.apply_views(con) == []  # unchanged files: nothing to do
+    assert con.execute("SELECT count(*) FROM schema_view_columns").fetchone() == described
     assert con.execute("SELECT count(*) FROM enriched_articles").fetchone() == (0,)
 
 
@@ -258,14 +265,21 @@ def test_a_changed_view_file_is_reapplied_and_a_removed_one_dropped(tmp_path: Pa
     (views / "v_answer.sql").write_text("CREATE OR REPLACE VIEW v_answer AS SELECT 41 AS x;")
     assert storage.apply_views(con, views) == ["v_answer"]
     assert storage.apply_views(con, views) == []
-    (views / "v_answer.sql").write_text("CREATE OR REPLACE VIEW v_answer AS SELECT 42 AS x;")
+    (views / "v_answer.sql").write_text(
+        "CREATE OR REPLACE VIEW v_answer AS SELECT 42 AS x;\n"
+        "COMMENT ON COLUMN v_answer.x IS 'the answer''s value';"
+    )
     assert storage.apply_views(con, views) == ["v_answer"]
     assert con.execute("SELECT x FROM v_answer").fetchone() == (42,)
+    assert con.execute("SELECT * FROM schema_view_columns").fetchall() == [
+        ("v_answer", "x", "the answer's value")
+    ]
     con.execute("DROP VIEW v_answer")  # dropped by hand: the next migrate puts it back
     assert storage.apply_views(con, views) == ["v_answer"]
     (views / "v_answer.sql").unlink()
     storage.apply_views(con, views)
     assert not con.execute("SELECT * FROM duckdb_views() WHERE view_name = 'v_answer'").fetchall()
+    assert not con.execute("SELECT * FROM schema_view_columns").fetchall()
 
 
 def test_a_view_file_must_create_the_view_it_is_named_after(tmp_path: Path, con):
