@@ -33,8 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,6 +41,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from backfill import GNEWS, start  # noqa: E402 (benchmarks/backfill.py)
+
+from tests.support.prefect_server import prefect_server, start_worker, stop  # noqa: E402
 
 START = dt.date(2026, 1, 1)
 BIN = Path(sys.executable).parent
@@ -153,73 +154,7 @@ def part_a(work: Path, gnews: str, llm: str, days: int) -> None:
           f"p95 {p95 * 1000:.0f} ms; read-only holder: {held or 'died'}")  # fmt: skip
 
 
-# --- a Prefect server, its work pool, workers ---------------------------------------------------
-
-
-@contextmanager
-def prefect_server(work: Path) -> Iterator[dict[str, str]]:
-    """A local Prefect server with the `parallax` work pool and the deployments of prefect.yaml;
-    yields the environment that points at it."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "PREFECT_HOME": str(work / "prefect-home"),
-           "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-           "PREFECT_LOGGING_LEVEL": "WARNING"}  # fmt: skip
-    with (work / "prefect-server.log").open("w") as log:
-        server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
-                                   "--port", str(port)], env=env, stdout=log, stderr=log,
-                                  start_new_session=True)  # fmt: skip
-    try:
-        import urllib.request
-
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the Prefect server did not start") from None
-                time.sleep(0.5)
-        prefect = str(BIN / "prefect")
-        for cmd in (
-            [prefect, "work-pool", "create", "parallax", "--type", "process"],
-            [prefect, "--no-prompt", "deploy", "--all"],
-        ):
-            subprocess.run(
-                cmd, env=env, cwd=REPO, check=True, capture_output=True, stdin=subprocess.DEVNULL
-            )
-        yield env
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait()
-
-
-def start_worker(env: dict[str, str], log: Path, limit: int | None) -> subprocess.Popen:
-    cmd = [str(BIN / "prefect"), "worker", "start", "--pool", "parallax"]
-    if limit:
-        cmd += ["--limit", str(limit)]
-    # A worker looks for new runs every 10 s by default: a backfill's groups would wait for it.
-    env = {**env, "PREFECT_WORKER_QUERY_SECONDS": "2"}
-    with log.open("a") as out:
-        return subprocess.Popen(cmd, env=env, cwd=REPO, stdout=out, stderr=out,
-                                start_new_session=True)  # fmt: skip
-
-
-def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    try:
-        os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+# --- Prefect flow runs --------------------------------------------------------------------------
 
 
 STATES = """

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +184,42 @@ def test_a_lake_backfill_matches_the_file_and_resumes_without_doubling(
     counts = _counts(lake_url)
     assert counts == _counts(tmp_path / "file.duckdb")  # nothing lost or written twice
     assert counts["runs"] == 6
+
+
+def test_a_lake_backfill_fans_out_to_the_workers_of_the_pool(
+    lake_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Where the Prefect server has the backfill-topics deployment, a backfill on a lake starts
+    one run of it per topic group and the pool's worker runs them: every topic-day is in the
+    lake once, written by those flow runs."""
+    from tests.support.paths import REPO
+    from tests.support.prefect_server import deployment_runs, prefect_server, start_worker, stop
+
+    monkeypatch.delenv("PARALLAX_LLM_MODEL", raising=False)
+    days = [SAMPLE_DATE - dt.timedelta(days=1), SAMPLE_DATE]
+    cli = [sys.executable, "-m", "parallax.cli"]
+    with SampleFeedServer(Settings().topics_file) as feeds, prefect_server(tmp_path) as env:
+        env.update(PARALLAX_GOOGLE_NEWS_URL=feeds.base_url, PARALLAX_FETCH_RETRY_DELAY_S="0",
+                   PARALLAX_CONTENT_DIR=str(tmp_path / "pages"))  # fmt: skip
+        subprocess.run([*cli, "migrate"], env=env, cwd=REPO, check=True, capture_output=True)
+        worker = start_worker(env, tmp_path / "worker.log", limit=2)
+        try:
+            backfill = subprocess.run(
+                [*cli, "backfill", "--start", str(days[0]), "--end", str(days[1]),
+                 *(arg for topic in TOPICS for arg in ("--topic", topic))],
+                env=env, cwd=REPO, capture_output=True, text=True, timeout=900,
+            )  # fmt: skip
+        finally:
+            stop(worker)
+        runs = deployment_runs(env, "backfill-topics")
+    assert backfill.returncode == 0, backfill.stderr[-2000:]
+    assert sorted(r["parameters"]["topics"] for r in runs) == [[t] for t in sorted(TOPICS)]
+    assert [r["state"] for r in runs] == ["COMPLETED"] * len(TOPICS)
+    flow_run_of = {r["parameters"]["topics"][0]: r["id"] for r in runs}
+    with storage.connect(lake_url, read_only=True) as con:
+        done = con.execute(
+            "SELECT topic, logical_date, flow_run_id FROM runs WHERE status = 'succeeded' "
+            "ORDER BY ALL"
+        ).fetchall()
+    assert done == [(t, d, flow_run_of[t]) for t in sorted(TOPICS) for d in days]
+    assert "Traceback" not in (tmp_path / "worker.log").read_text(errors="replace")
