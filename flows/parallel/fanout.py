@@ -67,7 +67,7 @@ def fan_out(
         if s.state is not None and not s.state.is_completed()
         for t in group
     }
-    done = completed_days(config.db, start, end)
+    done = completed_days(config.db, start, end, migrated=True)
     outcomes = []
     for topic, day in todo:
         if (topic.id, day) in done:
@@ -92,7 +92,7 @@ def _watch(
     seen: dict[tuple[str, dt.date], DayOutcome] = {}
     while True:
         last_look = finished()
-        for key in sorted((completed_days(db, start, end) & wanted) - set(seen)):
+        for key in sorted((completed_days(db, start, end, migrated=True) & wanted) - set(seen)):
             seen[key] = DayOutcome(topic=key[0], day=key[1], status="done")
             notify(seen[key])
         if last_look:

@@ -24,6 +24,7 @@ from parallax.cli.common import (
 )
 from parallax.cli.output import fail
 from parallax.cli.runtime import launch_temporary_api, prefect_quiet
+from parallax.storage.lake import is_lake
 
 DayOption = Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"], help="YYYY-MM-DD")]
 
@@ -46,8 +47,8 @@ def backfill(
     selected = [t.id for t in select_topics(settings, topic)]
     check_model_first(settings, allow_extractive)
     total = ((last - first).days + 1) * len(selected)
-    if len(selected) > 1 and settings.backfill_processes != 1:
-        from flows.parallel import forkserver
+    if len(selected) > 1 and settings.backfill_processes != 1 and not is_lake(settings.db):
+        from flows.parallel import forkserver  # processes: not on a lake, which fans out
 
         forkserver.warm_up(with_model=settings.llm_model is not None)
     api = launch_temporary_api()
