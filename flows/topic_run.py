@@ -29,7 +29,7 @@ class PipelineConfig:
     outlets_file: Path
     lexicon_file: Path
     relevance_file: Path
-    embedding_threads: int  # 0: one per CPU core (a backfill's worker processes take 1 each)
+    embedding_threads: int  # 0: one per CPU core (a backfill's worker processes: their share)
     google_news_url: str
     fetch_timeout_s: float
     fetch_retries: int

