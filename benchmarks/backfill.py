@@ -15,15 +15,16 @@ Starts ../shared/tools/gnews_server.py (the corpus as Google News) and a stub mo
 4. replays a sample of the backfilled topic-days with both servers stopped and counts the pages
    that come out byte for byte identical (a page depends on the previous days' pages, so this
    also checks that concurrent days selected in date order), and the model calls they made;
-5. measures what relevance with the local scorer (lexicon + bundled embedding model) adds: a
-   RELEVANCE_DAYS backfill into a fresh database ("cold": every distinct title embedded and
-   scored once), then the same backfill again with --force ("warm": every judgement reused),
-   each with the relevance stage's share of the stage time, against the bound 1.2 x distinct
-   titles x measured cost per title / cores.
+5. measures what relevance with the local scorer (lexicon + bundled embedding model) adds,
+   with no model configured: a RELEVANCE_DAYS backfill into a fresh database ("cold": every
+   distinct title embedded and scored once), then the same backfill again with --force
+   ("warm": every judgement reused); cold - warm against the bound 1.2 x distinct titles x
+   measured cost per title / cores, and each run's relevance share of the stage time.
 
 It also prints the CPU the machine was busy meanwhile: wall time cannot go below CPU / cores.
 
     .venv/bin/python benchmarks/backfill.py [--days 180] [--start 2026-01-01] [--skip-kill]
+    .venv/bin/python benchmarks/backfill.py --only-relevance [--relevance-days 30]
 """
 
 from __future__ import annotations
@@ -154,6 +155,7 @@ def main() -> None:
     ap.add_argument("--skip-kill", action="store_true")
     ap.add_argument("--replays", type=int, default=20, help="topic-days to replay (step 4)")
     ap.add_argument("--relevance-days", type=int, default=30, help="days of step 5 (0: skip)")
+    ap.add_argument("--only-relevance", action="store_true", help="run step 5 only")
     ap.add_argument("--serve-llm", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve_llm:
@@ -164,6 +166,9 @@ def main() -> None:
     gnews, gnews_url = start([sys.executable, str(GNEWS), "--port", "0"], work / "gnews.log")
     llm, llm_url = start([sys.executable, __file__, "--serve-llm"], work / "llm-stub.log")
     try:
+        if args.only_relevance:
+            relevance_cost(work, gnews_url, first, args.relevance_days)
+            return
         sys.path.insert(0, str(REPO))
         from parallax.settings import Settings
 
@@ -213,7 +218,7 @@ def main() -> None:
 
         daily_vs_sequential(work, gnews_url, llm_url, last)
         if args.relevance_days:
-            relevance_cost(work, gnews_url, llm_url, first, args.relevance_days)
+            relevance_cost(work, gnews_url, first, args.relevance_days)
     finally:
         gnews.terminate()
         llm.terminate()
@@ -338,11 +343,15 @@ def cost_per_title_ms(db: Path, n: int = 300) -> float:
     return (time.perf_counter() - started) / len(titles) * 1000
 
 
-def relevance_cost(work: Path, gnews_url: str, llm_url: str, first: dt.date, days: int) -> None:
+def relevance_cost(work: Path, gnews_url: str, first: dt.date, days: int) -> None:
+    """Step 5, with no model (extractive summaries): cold and warm then differ only in judging
+    each title (embedding it and scoring it) or reusing the judgement."""
     last = first + dt.timedelta(days=days - 1)
     db = work / "relevance.duckdb"
-    env = env_for(db, work / "content5", gnews_url, llm_url) | {
-        "PARALLAX_RELEVANCE_WITH_LLM": "false"
+    env = {
+        k: v
+        for k, v in env_for(db, work / "content5", gnews_url, "").items()
+        if not k.startswith(("PARALLAX_LLM_", "OPENAI_"))
     }
     walls = []
     for extra in ([], ["--force"]):
@@ -361,6 +370,8 @@ def relevance_cost(work: Path, gnews_url: str, llm_url: str, first: dt.date, day
     print(f"  cold: wall {cold_wall:.1f} s; relevance {cold_rel:.1f} s of {cold_all:.1f} s stage "
           f"time ({cold_rel / cold_all:.0%}), about {cold_wall * cold_rel / cold_all:.1f} s of "
           f"wall; bound 1.2 x titles x cost / {cores} cores = {bound:.1f} s")  # fmt: skip
+    print(f"  cold - warm = {cold_wall - warm_wall:.1f} s: the extra time of judging every "
+          f"title once; bound {bound:.1f} s")  # fmt: skip
     print(f"  warm (--force, judgements reused): wall {warm_wall:.1f} s; relevance "
           f"{warm_rel:.1f} s of {warm_all:.1f} s stage time ({warm_rel / warm_all:.0%}; "
           f"target <= 20%)")  # fmt: skip
