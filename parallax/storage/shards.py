@@ -40,7 +40,13 @@ log = logging.getLogger("parallax.shards")
 # every table of the schema is listed here or in NOT_MERGED, so a new table cannot be left out.
 # DAY_TABLES are replaced per (topic, day) of the shard's scope.
 RUN_TABLES = ("stage_runs", "raw_fetches", "llm_calls")  # rows of the shard's new runs
-NOT_MERGED = ("schema_migrations", "schema_views", "seed_digests", "seed_articles")
+NOT_MERGED = (
+    "schema_migrations",
+    "schema_views",
+    "schema_view_columns",
+    "seed_digests",
+    "seed_articles",
+)
 # runs, outlets, outlet_classifications, feed_validators and title_embeddings have their own
 # rules below.
 
