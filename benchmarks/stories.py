@@ -37,7 +37,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from parallax import storage  # noqa: E402
+from embedding_cache import ready_cache  # noqa: E402
 from parallax.embeddings import embed_texts, shared_embedder  # noqa: E402
 from parallax.lexicon import load_lexicon  # noqa: E402
 from parallax.settings import Settings  # noqa: E402
@@ -123,10 +123,7 @@ def _date(text: str) -> dt.date | None:
 
 def embed(pairs: list[Pair]) -> dict[str, np.ndarray]:
     titles = sorted({h.title for p in pairs for h in (p.a, p.b)})
-    CACHE.parent.mkdir(parents=True, exist_ok=True)
-    with storage.connect(CACHE) as con:
-        storage.migrate(con)
-    vectors, _ = embed_texts(CACHE, titles, shared_embedder(2))
+    vectors, _ = embed_texts(ready_cache(CACHE), titles, shared_embedder(2))
     return dict(zip(titles, vectors, strict=True))
 
 

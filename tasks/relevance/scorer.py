@@ -4,6 +4,11 @@ Each feature is standardised (``(value - center) / scale``) and weighted; the nu
 config/relevance.yaml: a `default` set, and optionally one per topic. They are fit by
 `benchmarks/relevance.py --fit` on the "dev" split of tests/data/relevance_labelled.csv only;
 the "test" split measures them. A headline is on-topic when its score reaches the threshold.
+
+A set may name `vetoes`: features that make a headline off-topic (score 0) whatever else it
+names. The fit picks them from the data: a yes/no feature seen on enough dev headlines, every
+one of them off-topic (a mark of sport on the Venezuela page is off-topic however many
+countries the match names; a weight could not say so without drowning the rest).
 """
 
 from __future__ import annotations
@@ -32,8 +37,11 @@ class Weights:
     centers: tuple[float, ...]
     scales: tuple[float, ...]
     threshold: float
+    vetoes: tuple[int, ...] = ()  # positions in FEATURES
 
     def score(self, features: np.ndarray) -> float:
+        if any(features[i] > 0 for i in self.vetoes):
+            return 0.0
         standard = (features - np.asarray(self.centers)) / np.asarray(self.scales)
         z = self.bias + float(np.dot(self.weights, standard))
         return 1.0 / (1.0 + math.exp(-z))
@@ -53,7 +61,8 @@ def _weights(raw: object, where: str) -> Weights:
     if not isinstance(raw, dict):
         raise RelevanceConfigError(f"{where}: expected bias, threshold and features")
     given = raw.get("features") or {}
-    unknown = set(given) - set(FEATURES)
+    vetoes = raw.get("vetoes") or []
+    unknown = (set(given) | set(vetoes)) - set(FEATURES)
     if unknown:
         raise RelevanceConfigError(f"{where}: unknown features {sorted(unknown)}")
     try:
@@ -64,6 +73,7 @@ def _weights(raw: object, where: str) -> Weights:
             centers=tuple(float(f.get("center", 0.0)) for f in per),
             scales=tuple(float(f.get("scale", 1.0)) for f in per),
             threshold=float(raw.get("threshold", 0.5)),
+            vetoes=tuple(FEATURES.index(name) for name in vetoes),
         )
     except (TypeError, ValueError, AttributeError) as exc:
         raise RelevanceConfigError(f"{where}: {exc}") from None

@@ -114,7 +114,7 @@ def test_the_local_score_decides_plain_cases(scorer, topics, topic, side, title,
     assert 0.0 <= score <= 1.0 and evidence
 
 
-def test_a_mark_of_sport_lowers_the_score(scorer, topics):
+def test_a_mark_of_sport_vetoes_the_headline(scorer, topics):
     venezuela = topics.get("venezuela")
     titles = [
         "Venezuela y Estados Unidos retoman el diálogo",
@@ -122,7 +122,8 @@ def test_a_mark_of_sport_lowers_the_score(scorer, topics):
     ]
     similarities, _ = scorer.similarities(None, venezuela, titles)
     politics, baseball = scorer.score(venezuela, titles, ["us", "us"], similarities)
-    assert baseball[0] < politics[0] and "but: " in baseball[2]
+    assert politics[1] is True
+    assert baseball[:2] == (0.0, False) and "but: " in baseball[2]
 
 
 def test_weights_file_errors_say_where(tmp_path: Path):
@@ -130,6 +131,9 @@ def test_weights_file_errors_say_where(tmp_path: Path):
         load_scoring(tmp_path / "none.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("default:\n  features:\n    nonsense: {weight: 1}\n", encoding="utf-8")
+    with pytest.raises(RelevanceConfigError, match="unknown features"):
+        load_scoring(bad)
+    bad.write_text("default:\n  vetoes: [nonsense]\n", encoding="utf-8")
     with pytest.raises(RelevanceConfigError, match="unknown features"):
         load_scoring(bad)
     bad.write_text("topics: {}\n", encoding="utf-8")
