@@ -10,8 +10,9 @@ b. a local Prefect server and one worker: the daily, backfill and replay deploym
    together on one database: every flow run's final state, and tracebacks in the worker log;
 c. lake backend (DuckLake, PostgreSQL catalog started here): a DAYS_C-day backfill of every
    active topic with 1, 2 and 4 workers serving the work pool (one flow run at a time each),
-   against the embedded backend's pages (byte for byte) and rows (no duplicates): wall times and
-   speed-up over 1 worker;
+   against the embedded backend's pages (byte for byte) and rows (no duplicates): wall times,
+   speed-up over 1 worker, and the machine's busy CPU (every process: flow runs, Prefect server,
+   PostgreSQL) with the speed-up the cores allow at most, 1-worker wall / (busy CPU / cores);
 d. on the lake again: kill -9 one of 2 workers mid-backfill, then resume with a new worker:
    every topic-day succeeded exactly once, no duplicate rows, the same pages.
 
@@ -40,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from backfill import GNEWS, start  # noqa: E402 (benchmarks/backfill.py)
+from backfill import GNEWS, busy_cpu_s, start  # noqa: E402 (benchmarks/backfill.py)
 
 from tests.support.prefect_server import prefect_server, start_worker, stop  # noqa: E402
 
@@ -215,8 +216,9 @@ def part_b(work: Path, gnews: str, server_env: dict[str, str]) -> None:
 
 
 def lake_backfill(work: Path, name: str, pg: object, server_env: dict[str, str], gnews: str,
-                  llm: str, days: int, workers: int) -> tuple[str, Path, float]:  # fmt: skip
-    """A backfill on a new lake with ``workers`` workers; returns (lake url, pages, wall s)."""
+                  llm: str, days: int, workers: int) -> tuple[str, Path, float, float]:  # fmt: skip
+    """A backfill on a new lake with ``workers`` workers; returns (lake url, pages, wall s,
+    the machine's busy CPU s during it)."""
     pg.create_database(name)  # type: ignore[attr-defined]
     url = pg.lake_url(name)  # type: ignore[attr-defined]
     content = work / f"{name}-content"
@@ -230,15 +232,15 @@ def lake_backfill(work: Path, name: str, pg: object, server_env: dict[str, str],
     subprocess.run(parallax("migrate"), env=env, cwd=REPO, check=True, capture_output=True)
     running = [start_worker(env, work / f"{name}-worker{i}.log", 1) for i in range(workers)]
     end = START + dt.timedelta(days=days - 1)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), busy_cpu_s()
     done = subprocess.run(parallax("backfill", "--start", str(START), "--end", str(end)),
                           env=env, cwd=REPO, capture_output=True, text=True)  # fmt: skip
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, busy_cpu_s() - cpu0
     for worker in running:
         stop(worker)
     if done.returncode:
         print(f"   ({name}: backfill exit {done.returncode}: {done.stderr.strip()[-300:]})")
-    return url, content, wall
+    return url, content, wall, cpu
 
 
 def part_c(work: Path, pg: object, server_env: dict[str, str], gnews: str, llm: str,
@@ -256,14 +258,19 @@ def part_c(work: Path, pg: object, server_env: dict[str, str], gnews: str, llm: 
         f"{len(reference)} pages; {integrity(str(db))}"
     )
     walls = {}
+    cores = os.cpu_count() or 1
     for workers in (1, 2, 4):
-        url, content, wall = lake_backfill(work, f"lake_c{workers}", pg, server_env, gnews, llm,
-                                           days, workers)  # fmt: skip
+        url, content, wall, cpu = lake_backfill(work, f"lake_c{workers}", pg, server_env, gnews,
+                                                llm, days, workers)  # fmt: skip
         walls[workers] = wall
         same = pages(content) == reference
         print(f"   lake, {workers} worker(s): {wall:.1f} s (speed-up over 1 worker "
               f"{walls[1] / wall:.2f}x); pages byte-identical to the embedded backend: {same}; "
               f"{integrity(url)}")  # fmt: skip
+        print(
+            f"      machine busy {cpu:.1f} CPU s ({cpu / wall:.2f} of {cores} cores); "
+            f"at most {walls[1] / (cpu / cores):.2f}x over 1 worker on {cores} cores"
+        )
     return reference
 
 

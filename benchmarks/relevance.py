@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from embedding_cache import ready_cache  # noqa: E402
+
 from parallax.embeddings import shared_embedder  # noqa: E402
 from parallax.lexicon import load_lexicon  # noqa: E402
 from parallax.outlets.articles import classify_articles  # noqa: E402
@@ -166,9 +167,9 @@ def fit(rows: pd.DataFrame, X: np.ndarray, path: Path) -> None:
         "# Weights of the local relevance score (tasks/relevance/scorer.py): a logistic model over",
         "# the standardised features of tasks/relevance/features.py. `default` serves every topic",
         '# without a set of its own. Fit by `benchmarks/relevance.py --fit` on the "dev" split of',
-        '# tests/data/relevance_labelled.csv only; the "test" split measures them. `vetoes`: features',
-        f"# seen on at least {MIN_VETO_ROWS} dev headlines, all off-topic; they make a headline"
-        " off-topic.",
+        '# tests/data/relevance_labelled.csv only; the "test" split measures them.',
+        f"# `vetoes`: features seen on at least {MIN_VETO_ROWS} dev headlines, all off-topic; they"
+        " make a headline off-topic.",
     ]
     import yaml
 
