@@ -157,28 +157,30 @@ def _about(scorer: LocalScorer, topic: Topic) -> str:
 
 def _rows(articles: pd.DataFrame, judged: pd.DataFrame, fresh: pd.DataFrame) -> pd.DataFrame:
     """One `article_relevance` row per article: the earlier judgement, else the fresh one."""
-    reused = judged["score"].notna()
-    fresh_by_key = fresh.set_index(["title_key", "side"]) if len(fresh) else None
-    rows = []
-    for i, article in articles.iterrows():
-        if reused[i]:
-            source = judged.loc[i]
-            method, fallback = judged.loc[i, "method"], None
-        else:
-            assert fresh_by_key is not None
-            source = fresh_by_key.loc[(article["title_key"], article["side"])]
-            method, fallback = source["method"], source["fallback"]
-        rows.append(
-            {
-                "article_id": article["article_id"],
-                "title_key": article["title_key"],
-                "side": article["side"],
-                "score": float(source["score"]),
-                "on_topic": bool(source["on_topic"]),
-                "method": method,
-                "evidence": str(source["evidence"]),
-                "reused": bool(reused[i]),
-                "fallback": fallback if isinstance(fallback, str) else None,
-            }
-        )
-    return pd.DataFrame(rows, columns=list(RELEVANCE_COLUMNS))
+    reused = judged["score"].notna().tolist()
+    keys = articles[["title_key", "side"]]
+    new = keys.merge(fresh, on=["title_key", "side"], how="left") if len(fresh) else None
+
+    def pick(column: str) -> list:
+        newer = new[column].tolist() if new is not None else [None] * len(reused)
+        earlier = judged[column].tolist()
+        return [o if r else n for r, o, n in zip(reused, earlier, newer, strict=True)]
+
+    fallbacks = new["fallback"].tolist() if new is not None else [None] * len(reused)
+    return pd.DataFrame(
+        {
+            "article_id": articles["article_id"].tolist(),
+            "title_key": articles["title_key"].tolist(),
+            "side": articles["side"].tolist(),
+            "score": [float(x) for x in pick("score")],
+            "on_topic": [bool(x) for x in pick("on_topic")],
+            "method": pick("method"),
+            "evidence": [str(x) for x in pick("evidence")],
+            "reused": reused,
+            "fallback": [
+                f if not r and isinstance(f, str) else None
+                for r, f in zip(reused, fallbacks, strict=True)
+            ],
+        },
+        columns=list(RELEVANCE_COLUMNS),
+    )

@@ -50,22 +50,29 @@ class _Side:
         self.taken: list[str] = []
         self.outlets: Counter[str] = Counter()
         self.capped: set[str] = set()
+        # (article_id, story, outlet) in ranking order: read once, walked at every take
+        self.ranking = list(
+            pool[["article_id", "story", "outlet"]].itertuples(index=False, name=None)
+        )
 
     def take(self, limit: int) -> None:
         """Up to ``limit`` more articles: new stories first, then the rest of the ranking."""
-        stories = {s for s in self.pool.loc[self.pool["article_id"].isin(self.taken), "story"]}
+        by_id = dict(zip(self.pool["article_id"], self.pool["story"], strict=True))
+        taken = set(self.taken)
+        stories = {by_id[a] for a in taken if a in by_id}
         for first_pass in (True, False):
-            for row in self.pool.itertuples():
+            for article_id, story, outlet in self.ranking:
                 if len(self.taken) >= limit:
                     return
-                if row.article_id in self.taken or (first_pass and row.story in stories):
+                if article_id in taken or (first_pass and story in stories):
                     continue
-                if self.outlets[row.outlet] >= self.cap:
-                    self.capped.add(row.article_id)
+                if self.outlets[outlet] >= self.cap:
+                    self.capped.add(article_id)
                     continue
-                self.taken.append(row.article_id)
-                self.outlets[row.outlet] += 1
-                stories.add(row.story)
+                self.taken.append(article_id)
+                taken.add(article_id)
+                self.outlets[outlet] += 1
+                stories.add(story)
 
     @property
     def left(self) -> int:
