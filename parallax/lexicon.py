@@ -89,8 +89,9 @@ class _Matcher:
             else:
                 substrings.append(term)
                 self._category.setdefault(term, category)
-        self._words = _alternation(words, r"(?<!\w)(?:{})(?!\w)", re.IGNORECASE)
-        self._acronyms = _alternation(acronyms, r"(?<![\w.])(?:{})(?![\w])", 0)
+        # A term right before "$" is a currency ("US$26 million", "HK$10,000"), not the country.
+        self._words = _alternation(words, r"(?<!\w)(?:{})(?![\w$])", re.IGNORECASE)
+        self._acronyms = _alternation(acronyms, r"(?<![\w.])(?:{})(?![\w$])", 0)
         self._substrings = _alternation(substrings, r"(?:{})", 0)
 
     def find(self, text: str) -> list[Mention]:

@@ -31,6 +31,8 @@ def _keys(mentions) -> set[str]:
         ("پاکستان کا بھارت کو جواب", {"IN", "PK"}),
         ("Estados Unidos sanciona a PDVSA en Venezuela", {"US", "VE"}),
         ("Let us talk about the weather", set()),  # "us" is not the US: acronyms match as written
+        ("Start-up in China raises US$26 million", {"CN"}),  # a currency names no country
+        ("Hong Kong flat sells for HK$80 million as US rates fall", {"US"}),
     ],
 )
 def test_countries_are_found_in_every_language(lexicon, text, countries):
