@@ -93,9 +93,10 @@ def run_topic(
 
     ``direct`` calls each stage's function without a Prefect task run: a backfill runs
     hundreds of topic-days, and a task run's bookkeeping per stage adds up over them.
-    ``await_previous_day`` is called before the stories stage, which reads the previous days'
-    stories (and select their pages): a backfill waits there until the topic's previous day
-    has selected; ``release_next_day`` is called once this day's selections are stored.
+    ``await_previous_day`` is called before the relevance stage, which reuses the previous
+    days' judgements (and stories their stories, select their pages): a backfill waits there
+    until the topic's previous day has selected, so a title is judged once and a replay finds
+    the same judgements; ``release_next_day`` is called once this day's selections are stored.
     """
     run = RunRef.new(topic.id, day, plan.kind)
     result = TopicResult(topic=topic.id, logical_date=day, run_id=run.run_id)
@@ -171,6 +172,12 @@ def run_topic(
                 "classify",
                 ", ".join(f"{k} {v}" for k, v in sorted(classified["by_perspective"].items())),
             )
+        # Relevance reuses the previous days' judgements of a title; stories and select read
+        # the previous days' stories and pages: a backfill runs them in date order per topic.
+        if await_previous_day is not None and (
+            due("relevance") or due("stories") or due("select")
+        ):
+            await_previous_day()
         if due("relevance"):
             judged = call(
                 relevance_day, run, config.db, topic, window, scorer, users.relevance_judge
@@ -183,10 +190,6 @@ def run_topic(
             )
             if judged["fallback"]:
                 result.warnings.append(f"relevance judged locally: {judged['fallback']}")
-        # The stories and select stages read the previous days' stories and pages: a backfill
-        # runs them in date order per topic.
-        if await_previous_day is not None and (due("stories") or due("select")):
-            await_previous_day()
         if due("stories"):
             grouped = call(stories_day, run, config.db, topic, window, embedder, lexicon)
             report(

@@ -2,8 +2,8 @@
 
 Each topic-day runs the whole chain (``run_topic(direct=True)``): fetch with day-bounded
 ``after:``/``before:`` operators, parse, dedupe, classify, select, summarize, publish. A day
-commits on its own, so a crash or Ctrl-C loses nothing already done. A topic's days select in
-date order (`DayOrder`); other stages run ahead.
+commits on its own, so a crash or Ctrl-C loses nothing already done. A topic's days judge
+relevance, group stories and select in date order (`DayOrder`); the stages before run ahead.
 
 Topic-days are not Prefect task runs: a task run per day adds API bookkeeping to every day
 (and a CLI run's temporary server keeps no task runs to look at). Each day is in the run
@@ -61,7 +61,8 @@ def notify(outcome: DayOutcome) -> None:
 
 
 class DayOrder:
-    """Makes a topic's days select in date order while other stages run ahead.
+    """Makes a topic's days judge, group and select in date order while the stages before run
+    ahead.
 
     A page avoids articles already on the previous ``recent_days`` pages, so day d's select
     must see day d-1's final selections: without this, a day running beside its predecessor

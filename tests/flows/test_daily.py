@@ -63,7 +63,7 @@ def _front(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n", 2)[1])
 
 
-def test_daily_flow_publishes_and_reruns_identically(prefect_harness, env, monkeypatch):
+def test_daily_flow_publishes_and_reruns_identically(prefect_harness, env, monkeypatch, request):
     from flows.daily import daily_digest
     from flows.topic_run import STAGES
     from parallax.progress import LOGGER
@@ -72,7 +72,10 @@ def test_daily_flow_publishes_and_reruns_identically(prefect_harness, env, monke
     listener = logging.Handler(logging.INFO)
     listener.emit = lines.append  # type: ignore[method-assign]
     LOGGER.addHandler(listener)
-    monkeypatch.setattr(LOGGER, "level", logging.INFO)
+    # setLevel, not the attribute: logging caches each logger's enabled levels, and only
+    # setLevel clears that cache (an earlier test may have left INFO cached as disabled).
+    request.addfinalizer(lambda level=LOGGER.level: LOGGER.setLevel(level))
+    LOGGER.setLevel(logging.INFO)
 
     configured = load_topics(Settings().topics_file)
     topics = ["us-china", "venezuela"]
