@@ -174,9 +174,7 @@ def run_topic(
             )
         # Relevance reuses the previous days' judgements of a title; stories and select read
         # the previous days' stories and pages: a backfill runs them in date order per topic.
-        if await_previous_day is not None and (
-            due("relevance") or due("stories") or due("select")
-        ):
+        if await_previous_day is not None and (due("relevance") or due("stories") or due("select")):
             await_previous_day()
         if due("relevance"):
             judged = call(
