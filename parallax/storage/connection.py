@@ -107,12 +107,12 @@ def connect(
         with _lake_lock, _lake_cursor(target, read_only) as cursor:
             yield cursor
         return
-    check_database_path(target, read_only)
     with _process_lock:
         kept = _kept_open.get(target)
         if kept is not None:
             yield kept
             return
+        check_database_path(target, read_only)
         con = _open_with_wait(target, read_only, lock_wait_s() if wait_s is None else wait_s)
         try:
             yield con
