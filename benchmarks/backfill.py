@@ -7,7 +7,8 @@ Starts ../shared/tools/gnews_server.py (the corpus as Google News) and a stub mo
    prints the wall time, the concurrency floor (model calls x latency / allowed concurrency)
    and their ratio: "cold", every distinct title embedded by the bundled model during the run,
    then "warm", the same backfill with --force on a copy of that database without its model
-   answers (the same model calls, every title's vector kept; target wall <= 1.5 x floor), and
+   answers and relevance judgements (the same model calls, every title's vector kept; target
+   wall <= 1.5 x floor), and
    the cold run's extra time against 1.2 x embedded titles x measured cost per title / cores;
 2. repeats into another fresh database, kills the backfill (SIGKILL) halfway, resumes it, and
    checks: no duplicate rows, no topic-day done twice;
@@ -183,7 +184,7 @@ def main() -> None:
         keep_vectors(db, warm_db)
         warm = timed_backfill(warm_db, work / "content-w", gnews_url, llm_url, first, last,
                               concurrency, force=True)  # fmt: skip
-        report_backfill("warm (--force on a copy without model answers: vectors kept)", warm)
+        report_backfill("warm (--force on a copy with only the vectors kept)", warm)
         report_embedding(db, cold, warm)
         wall = cold.wall
 
@@ -272,8 +273,10 @@ def report_backfill(name: str, run: Timed) -> None:
 
 
 def keep_vectors(source: Path, target: Path) -> None:
-    """A copy of ``source`` without its model answers: a backfill with --force into it runs
-    every topic-day again and asks the model again, with every title's vector kept."""
+    """A copy of ``source`` that keeps every title's vector and nothing the model said: no
+    model answers and no relevance judgements (a backfill reuses them, and would ask the model
+    less). A backfill with --force into it runs every topic-day again and makes the same model
+    calls as the cold run; only embedding is saved."""
     import shutil
 
     import duckdb
@@ -281,6 +284,7 @@ def keep_vectors(source: Path, target: Path) -> None:
     shutil.copyfile(source, target)
     with duckdb.connect(str(target)) as con:
         con.execute("DELETE FROM llm_calls")
+        con.execute("DELETE FROM article_relevance")
 
 
 def report_embedding(db: Path, cold: Timed, warm: Timed) -> None:
