@@ -78,10 +78,11 @@ def scored_pairs(
     )
     first, second = nearest_pairs(vectors, lowest + floor - most_bonus, neighbours)
     thresholds = _PairThresholds([e.language for e in evidence], settings)
+    batch = _BatchEvidence(evidence)
     kept = []
     for start in range(0, max(len(first), 1), CHUNK):  # only the pairs kept outlive a chunk
         a, b = first[start : start + CHUNK], second[start : start + CHUNK]
-        score = combined_score(pair_terms_at(evidence, vectors, a, b), settings)
+        score = combined_score(batch.terms_at(vectors, a, b), settings)
         margin = score - thresholds.at(a, b)
         kept.append(ScoredPairs(a, b, score, margin).where(margin >= floor))
     return ScoredPairs(
@@ -113,36 +114,60 @@ def nearest_pairs(
     return (keys // n).astype(np.int32), (keys % n).astype(np.int32)
 
 
-def pair_terms_at(
-    evidence: Sequence[TitleEvidence], vectors: np.ndarray, first: np.ndarray, second: np.ndarray
-) -> PairTerms:
-    """The evidence of the listed pairs, as 1-d arrays in their order."""
-    pairs = list(zip(first.tolist(), second.tolist(), strict=True))
+class _BatchEvidence:
+    """The evidence of a batch's titles as arrays, so the terms of many pairs are computed at
+    once (no Python loop per pair)."""
 
-    def shared(attr: str) -> np.ndarray:
-        return np.array(
-            [len(getattr(evidence[a], attr) & getattr(evidence[b], attr)) for a, b in pairs],
-            dtype=np.float64,
+    def __init__(self, evidence: Sequence[TitleEvidence]) -> None:
+        self.figures = _TermSets([e.figures for e in evidence])
+        self.names = _TermSets([e.names for e in evidence])
+        self.third = _TermSets([e.third_countries for e in evidence])
+        self.day = np.array([e.day for e in evidence], dtype=np.float64)
+
+    def terms_at(self, vectors: np.ndarray, first: np.ndarray, second: np.ndarray) -> PairTerms:
+        """The evidence of the listed pairs, as 1-d arrays in their order."""
+        figures_shared = self.figures.shared(first, second)
+        third_shared = self.third.shared(first, second)
+        return PairTerms(
+            cosine=np.einsum("ij,ij->i", vectors[first], vectors[second]).astype(np.float64),
+            shared_figures=figures_shared > 0,
+            conflicting_figures=(figures_shared == 0)
+            & (self.figures.sizes[first] > 0)
+            & (self.figures.sizes[second] > 0),
+            shared_names=self.names.shared(first, second),
+            shared_third_country=third_shared > 0,
+            unshared_third_country=(self.third.sizes[first] > third_shared)
+            | (self.third.sizes[second] > third_shared),
+            days_apart=np.abs(self.day[first] - self.day[second]),
         )
 
-    def size(attr: str, ends: np.ndarray) -> np.ndarray:
-        return np.array([len(getattr(evidence[i], attr)) for i in ends.tolist()], dtype=np.float64)
 
-    figures_shared, third_shared = shared("figures"), shared("third_countries")
-    third_a, third_b = size("third_countries", first), size("third_countries", second)
-    days_a = np.array([evidence[i].day for i in first.tolist()], dtype=np.float64)
-    days_b = np.array([evidence[i].day for i in second.tolist()], dtype=np.float64)
-    return PairTerms(
-        cosine=np.einsum("ij,ij->i", vectors[first], vectors[second]).astype(np.float64),
-        shared_figures=figures_shared > 0,
-        conflicting_figures=(figures_shared == 0)
-        & (size("figures", first) > 0)
-        & (size("figures", second) > 0),
-        shared_names=shared("names"),
-        shared_third_country=third_shared > 0,
-        unshared_third_country=(third_a > third_shared) | (third_b > third_shared),
-        days_apart=np.abs(days_a - days_b),
-    )
+class _TermSets:
+    """One set of terms per title, kept as the sorted keys title x width + term: the number of
+    terms two titles share is a lookup of one title's terms among the other's keys."""
+
+    def __init__(self, sets: Sequence[frozenset[str]]) -> None:
+        ids: dict[str, int] = {}
+        terms = [[ids.setdefault(term, len(ids)) for term in sorted(one)] for one in sets]
+        self.sizes = np.array([len(t) for t in terms], dtype=np.int64)
+        self.starts = np.concatenate([[0], np.cumsum(self.sizes)[:-1]]).astype(np.int64)
+        self.terms = np.array([t for one in terms for t in one], dtype=np.int64)
+        self.width = max(len(ids), 1)
+        owners = np.repeat(np.arange(len(sets), dtype=np.int64), self.sizes)
+        self.keys = np.sort(owners * self.width + self.terms)
+
+    def shared(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """How many terms each pair's two titles have in common (float64, in pair order)."""
+        if len(self.keys) == 0 or len(first) == 0:
+            return np.zeros(len(first), dtype=np.float64)
+        counts = self.sizes[first]
+        pair = np.repeat(np.arange(len(first)), counts)
+        offsets = np.arange(len(pair)) - np.repeat(np.cumsum(counts) - counts, counts)
+        terms = self.terms[self.starts[first][pair] + offsets]
+        wanted = second[pair].astype(np.int64) * self.width + terms
+        at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        found = self.keys[at] == wanted
+        return np.bincount(pair[found], minlength=len(first)).astype(np.float64)
 
 
 class _PairThresholds:

@@ -263,3 +263,15 @@ def test_figures_read_in_every_language(title: str, language: str, expected: set
 )
 def test_years_ordinals_and_words_are_not_figures(title: str) -> None:
     assert figures(title) == frozenset()
+
+
+def test_term_sets_count_what_two_titles_share_as_set_intersection_does() -> None:
+    from tasks.stories.pairs import _TermSets
+
+    rng = np.random.default_rng(7)
+    words = [f"w{i}" for i in range(12)]
+    sets = [frozenset(rng.choice(words, size=rng.integers(0, 5), replace=False)) for _ in range(40)]
+    first, second = rng.integers(0, 40, size=300), rng.integers(0, 40, size=300)
+    counted = _TermSets(sets).shared(first, second)
+    assert counted.tolist() == [len(sets[a] & sets[b]) for a, b in zip(first, second, strict=True)]
+    assert _TermSets([frozenset()] * 3).shared(first[:2] % 3, second[:2] % 3).tolist() == [0, 0]
