@@ -37,8 +37,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from embedding_cache import ready_cache  # noqa: E402
-
+from benchmarks.embedding_cache import ready_cache  # noqa: E402
 from parallax.embeddings import embed_texts, shared_embedder  # noqa: E402
 from parallax.lexicon import load_lexicon  # noqa: E402
 from parallax.settings import Settings  # noqa: E402
