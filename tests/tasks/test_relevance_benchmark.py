@@ -46,3 +46,14 @@ def test_more_labels_judges_each_test_day_with_weights_fit_without_it(monkeypatc
         for train in fits:
             assert (train & test).any()  # each fit saw half of the test days, and the dev rows
             assert train[~test].sum() == (2 if per_topic else 4)
+
+
+def test_a_threshold_per_topic_can_find_what_one_threshold_cannot():
+    scores = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    labels = np.array([1, 0, 1, 1, 1, 0])
+    topic_of = np.array(["a", "a", "a", "b", "b", "b"])
+    assert bench.best_recall(scores, labels, 0.9) == 0.25
+    assert bench.best_recall_per_topic(scores, labels, topic_of, 0.9, 0.9) == 0.75
+    # a looser bar per topic lets topic a take its second hit with its miss
+    assert bench.best_recall_per_topic(scores, labels, topic_of, 0.75, 0.6) == 1.0
+    assert bench.best_recall_per_topic(scores, labels, topic_of, 0.9, 0.6) == 0.75
