@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.embedding_cache import ready_cache  # noqa: E402
-from parallax.embeddings import shared_embedder  # noqa: E402
+from parallax.embeddings import embed_texts, shared_embedder  # noqa: E402
 from parallax.lexicon import load_lexicon  # noqa: E402
 from parallax.outlets.articles import classify_articles  # noqa: E402
 from parallax.outlets.registry import load_registry  # noqa: E402
@@ -133,9 +133,10 @@ def vetoes(X: np.ndarray, labels: np.ndarray) -> list[str]:
     return found
 
 
-def fit_model(X: np.ndarray, labels: np.ndarray, train: np.ndarray):
-    """Standardised logistic regression on the ``train`` rows; returns (vetoes, scaler
-    centre, scales, model). Headlines a veto decides are left out of the fit."""
+def fit_model(X: np.ndarray, labels: np.ndarray, train: np.ndarray, strength: float = 1.0):
+    """Standardised logistic regression on the ``train`` rows (``strength``: sklearn's C, the
+    inverse of the regularisation); returns (vetoes, scaler centre, scales, model). Headlines
+    a veto decides are left out of the fit."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
@@ -143,7 +144,7 @@ def fit_model(X: np.ndarray, labels: np.ndarray, train: np.ndarray):
     kept = train & ~vetoed_rows(X, vetoed)
     scaler = StandardScaler().fit(X[kept])
     scales = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    model = LogisticRegression(C=1.0, max_iter=5000)
+    model = LogisticRegression(C=strength, max_iter=5000)
     model.fit((X[kept] - scaler.mean_) / scales, labels[kept])
     return vetoed, scaler.mean_, scales, model
 
@@ -230,8 +231,10 @@ def best_recall_per_topic(
     return max(found, default=0) / labels.sum() if labels.sum() else 0.0
 
 
-def predicted(X: np.ndarray, labels: np.ndarray, train: np.ndarray) -> np.ndarray:
-    vetoed, centers, scales, model = fit_model(X, labels, train)
+def predicted(
+    X: np.ndarray, labels: np.ndarray, train: np.ndarray, strength: float = 1.0
+) -> np.ndarray:
+    vetoed, centers, scales, model = fit_model(X, labels, train, strength)
     on = model.predict_proba((X - centers) / scales)[:, 1] >= 0.5
     return (on & ~vetoed_rows(X, vetoed)).astype(int)
 
@@ -252,7 +255,9 @@ def more_labels(rows: pd.DataFrame, X: np.ndarray, per_topic: bool) -> np.ndarra
     return on
 
 
-def diagnose(rows: pd.DataFrame, X: np.ndarray, on: np.ndarray, scores: np.ndarray) -> None:
+def diagnose(
+    rows: pd.DataFrame, X: np.ndarray, on: np.ndarray, scores: np.ndarray, vectors: np.ndarray
+) -> None:
     """Where the shortfall lies: the threshold, the headlines the labeller found ambiguous, or
     too few labels. Diagnoses on the test split, never results: nothing here is written into
     the weights."""
@@ -287,6 +292,13 @@ def diagnose(rows: pd.DataFrame, X: np.ndarray, on: np.ndarray, scores: np.ndarr
         f"  without the {int((test & ~clear).sum())} headlines labelled 'ambiguous': "
         + _line(on, labels, clear, {t: m & clear for t, m in in_topic.items()})
     )
+    dev = (rows["split"] == "dev").to_numpy()
+    for strength in (0.01, 0.1, 1.0):
+        with_vectors = predicted(np.hstack([X, vectors]), labels, dev, strength)
+        print(
+            f"  the features and each headline's whole vector ({vectors.shape[1]} numbers), fit on "
+            f"dev with C = {strength}: " + _line(with_vectors, labels, test, in_topic)
+        )
     for per_topic_fit in (False, True):
         fitted = more_labels(rows, X, per_topic_fit)
         kind = "per-topic weights" if per_topic_fit else "shared weights"
@@ -336,7 +348,8 @@ def main() -> None:
     on = (scores >= thresholds).astype(int)
     results = report(rows, on)
     if args.diagnose:
-        diagnose(rows, X, on, scores)
+        vectors, _ = embed_texts(CACHE, rows["title"].tolist(), scorer.embedder)
+        diagnose(rows, X, on, scores, vectors)
     both = X[:, FEATURES.index("names_two_sides")].astype(int)
     test_rows = (rows["split"] == "test").to_numpy()
     p, r, _, _ = prf(both[test_rows], rows["label"].to_numpy()[test_rows])
